@@ -1,0 +1,51 @@
+import subprocess
+import sys
+
+import pytest
+
+from vesselscope.cli import main
+from vesselscope.commands import doctor
+
+
+def test_doctor_names_the_opencl_device_and_the_provider_a_session_gets(capsys):
+    pytest.importorskip("pyopencl")
+    code = main(["doctor"])
+    out = capsys.readouterr().out
+    assert "OpenCL devices:" in out and "will use:" in out, out
+    assert "test kernel ran correctly" in out
+    assert "a session really gets: " in out
+    assert "CPUExecutionProvider" in out.split("a session really gets: ")[1].splitlines()[0]
+    assert "offscreen: Qt" in out
+    assert code == 0
+
+
+def test_doctor_fails_with_a_sentence_when_no_opencl_device_exists(capsys, monkeypatch):
+    from vesselscope import opencl_device
+
+    monkeypatch.setattr(opencl_device, "_platforms", lambda: [])
+    code = main(["doctor"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "no OpenCL platform found" in out
+    assert "No usable OpenCL device" in out
+
+
+def test_doctor_refuses_a_device_that_does_not_exist(capsys):
+    assert main(["doctor", "--device", "7:3"]) == 1
+    assert "no OpenCL device '7:3'" in capsys.readouterr().out
+
+
+def test_console_script_entry_point_runs_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "vesselscope", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and result.stdout.startswith("vesselscope ")
+
+
+def test_bad_input_is_one_line_on_stderr_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "x.png").write_bytes(b"not a png")
+    assert main(["info", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesselscope: error: ") and "x.png" in err
+    assert "Traceback" not in err
+    assert doctor  # the module imports without Qt, OpenCL or ONNX Runtime being loaded

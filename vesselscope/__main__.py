@@ -1,0 +1,5 @@
+import sys
+
+from vesselscope.cli import main
+
+sys.exit(main())

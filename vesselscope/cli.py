@@ -1,0 +1,42 @@
+"""The `vesselscope` command: one subcommand per module in vesselscope/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from vesselscope import __version__
+from vesselscope.errors import SourceError
+
+# Each module has add_parser(subparsers) that registers its subcommand and sets `run`.
+# Imported lazily per name so `vesselscope doctor` works even if, say, Qt is broken.
+COMMANDS = ["doctor", "info", "convert", "simulate"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vesselscope",
+        description="Real-time blood vessel detection in ultrasound.",
+    )
+    parser.add_argument("--version", action="version", version=f"vesselscope {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"vesselscope.commands.{name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except SourceError as exc:
+        print(f"vesselscope: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("vesselscope: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

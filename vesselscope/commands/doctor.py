@@ -1,0 +1,119 @@
+"""`vesselscope doctor`: what this machine offers VesselScope, and what will be used."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+
+from vesselscope import __version__
+
+_PACKAGES = ("numpy", "pyopencl", "onnxruntime-gpu", "onnxruntime", "opencv-python-headless",
+             "PyQt6", "pydicom", "pylibjpeg", "pyigtl")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "doctor", help="check OpenCL, ONNX Runtime, Qt and versions on this machine"
+    )
+    parser.add_argument("--device", help="OpenCL device to check: gpu, cpu or PLATFORM:DEVICE")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print(f"VesselScope {__version__} on Python {platform.python_version()} ({platform.platform()})")
+    _print_versions()
+    opencl_ok = _check_opencl(args.device)
+    _check_onnx()
+    _check_qt()
+    if not opencl_ok:
+        print("\nNo usable OpenCL device: the candidate search will run on the slower NumPy path.")
+        return 1
+    print("\nAll checks passed.")
+    return 0
+
+
+def _print_versions() -> None:
+    print("\nPackages:")
+    for name in _PACKAGES:
+        try:
+            print(f"  {name:24s} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+
+
+def _check_opencl(preference: str | None) -> bool:
+    from vesselscope.opencl_device import NoOpenCLDevice, choose_device, list_devices, smoke_test
+
+    print("\nOpenCL devices:")
+    devices = list_devices()
+    for info, _ in devices:
+        print(f"  {info.describe()}  [{info.version}]")
+    if not devices:
+        print("  (none)")
+    try:
+        info, device = choose_device(preference)
+    except NoOpenCLDevice as exc:
+        print(f"  problem: {exc}")
+        return False
+    try:
+        smoke_test(device)
+    except Exception as exc:  # a driver that lists devices but cannot build or run a kernel
+        print(f"  problem: {info.describe()} failed a test kernel: {exc}")
+        return False
+    print(f"  will use: {info.describe()} (test kernel ran correctly)")
+    return True
+
+
+def _check_onnx() -> None:
+    import onnxruntime as ort
+
+    from vesselscope.onnx_session import probe_providers
+
+    print("\nONNX Runtime:")
+    print(f"  version {ort.__version__}; build offers {', '.join(ort.get_available_providers())}")
+    failures: dict[str, str] = {}
+    providers = probe_providers(failures)
+    for provider, reason in failures.items():
+        print(f"  {provider}: {reason}")
+    print(f"  a session really gets: {', '.join(providers)}")
+
+
+def _check_qt() -> None:
+    # In a child process: a Qt platform plugin that cannot start aborts the whole process.
+    code = (
+        "from PyQt6.QtCore import QT_VERSION_STR, PYQT_VERSION_STR\n"
+        "from PyQt6.QtGui import QGuiApplication\n"
+        "app = QGuiApplication([])\n"
+        "print(QT_VERSION_STR, PYQT_VERSION_STR, QGuiApplication.platformName())\n"
+    )
+    print("\nQt:")
+    checks = [("offscreen", {"QT_QPA_PLATFORM": "offscreen"})]
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        checks.insert(0, ("display", {}))
+    else:
+        print("  display: none (DISPLAY is not set): the viewer needs one, replay does not")
+    for label, env in checks:
+        result = _run_python(code, env)
+        if result.returncode == 0 and result.stdout.strip():
+            qt, pyqt, plugin = result.stdout.split()
+            print(f"  {label}: Qt {qt} (PyQt {pyqt}) platform '{plugin}' works")
+        else:
+            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            print(f"  {label}: not available ({last[:160]})")
+
+
+def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess([], 1, "", "timed out after 30 s")

@@ -1,0 +1,66 @@
+"""ONNX Runtime sessions on the best provider that really starts: TensorRT, then CUDA, then CPU."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from importlib import resources
+
+import onnxruntime as ort
+
+PREFERRED_PROVIDERS = (
+    "TensorrtExecutionProvider",
+    "CUDAExecutionProvider",
+    "CPUExecutionProvider",
+)
+
+
+def preferred_providers() -> list[str]:
+    """Providers this build offers, best first. Offered is not usable: onnxruntime-gpu lists CUDA
+    on machines without a GPU; only a session's get_providers() tells what runs."""
+    available = set(ort.get_available_providers())
+    return [p for p in PREFERRED_PROVIDERS if p in available] or ["CPUExecutionProvider"]
+
+
+def open_session(
+    model: str | os.PathLike[str] | bytes, failures: dict[str, str] | None = None
+) -> ort.InferenceSession:
+    """A session on the first preferred provider that really starts.
+
+    Each provider is tried on its own so that a missing CUDA or TensorRT library costs one quiet
+    attempt instead of ONNX Runtime's printed fallback banner; why each failed goes to `failures`.
+    """
+    source = model if isinstance(model, bytes) else os.fspath(model)
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    failures = {} if failures is None else failures
+    # Provider-loading failures go to the global logger, not the session's: silence it meanwhile.
+    ort.set_default_logger_severity(4)
+    try:
+        for provider in preferred_providers():
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    session = ort.InferenceSession(source, options, providers=[provider])
+            except (RuntimeError, ValueError) as exc:
+                if provider == "CPUExecutionProvider":
+                    raise
+                failures[provider] = _first_line(exc)
+                continue
+            if session.get_providers()[0] == provider:
+                return session
+            failures[provider] = "could not start (no GPU, or its CUDA/cuDNN libraries missing)"
+    finally:
+        ort.set_default_logger_severity(2)  # ONNX Runtime's default: warnings and up
+    raise RuntimeError("ONNX Runtime has no usable execution provider")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def probe_providers(failures: dict[str, str] | None = None) -> list[str]:
+    """The providers a session really gets on this machine, tried on a one-node model."""
+    probe = resources.files("vesselscope.resources").joinpath("provider_probe.onnx").read_bytes()
+    return open_session(probe, failures).get_providers()

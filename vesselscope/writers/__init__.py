@@ -1,0 +1,45 @@
+"""write_cine: save Frames in the format that the output path's extension names."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from vesselscope.errors import SourceError
+from vesselscope.frame import Frame
+
+# Every writer has the signature write(path, frames, *, fps=None) -> Path; spacing and
+# timestamps come from the Frames themselves.
+_BY_SUFFIX: dict[str, str] = {
+    ".mha": "vesselscope.writers.metaimage:write_metaimage",
+    ".mhd": "vesselscope.writers.metaimage:write_metaimage",
+    ".dcm": "vesselscope.writers.dicom:write_dicom",
+    ".mp4": "vesselscope.writers.video:write_video",
+    ".avi": "vesselscope.writers.video:write_video",
+}
+_FOLDER_WRITER = "vesselscope.writers.image_folder:write_image_folder"
+
+Writer = Callable[..., Path]
+
+
+def write_cine(
+    path: str | os.PathLike[str], frames: Iterable[Frame], *, fps: float | None = None
+) -> Path:
+    """Write frames to `path`: .mha/.mhd, .dcm, .mp4/.avi, or a folder (no extension) of PNGs."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix in _BY_SUFFIX:
+        writer = _BY_SUFFIX[suffix]
+    elif suffix == "" or target.is_dir():
+        writer = _FOLDER_WRITER
+    else:
+        known = ", ".join(sorted(_BY_SUFFIX))
+        raise SourceError(target, f"cannot write '{suffix}' (known: {known}, or a folder)")
+    module_name, function_name = writer.split(":")
+    write: Writer = getattr(importlib.import_module(module_name), function_name)
+    return write(target, frames, fps=fps)
+
+
+__all__ = ["write_cine"]
