@@ -1,0 +1,128 @@
+"""SequenceRecorder: a recording process killed with SIGKILL leaves a readable .mhd + .raw."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vesselscope.errors import SourceError
+from vesselscope.frame import Frame
+from vesselscope.sources import open_source
+from vesselscope.sources.metaimage import TruncatedRecordingWarning
+from vesselscope.sources.metaimage_header import parse_header
+from vesselscope.writers.metaimage import write_metaimage
+from vesselscope.writers.recorder import SequenceRecorder
+
+H, W = 20, 30
+REPO = Path(__file__).resolve().parents[1]
+
+# The child records frames until it is killed. With a header size limit of 0 it rewrites the
+# header only every `interval` seconds, so it is killed while the header lists fewer frames
+# than the .raw holds.
+CHILD = """
+import sys, time
+import numpy as np
+from vesselscope.frame import Frame
+from vesselscope.writers import recorder
+
+recorder.EVERY_FRAME_HEADER_BYTES = int(sys.argv[2])
+recorder.HEADER_INTERVAL_S = float(sys.argv[3])
+with recorder.SequenceRecorder(sys.argv[1], spacing_mm=(0.2, 0.3), fps_hint=50) as rec:
+    index = 0
+    while True:
+        pixels = np.full((20, 30), index % 251, np.uint8)
+        pixels[0, 0] = index // 251
+        rec.append(Frame(pixels, None, index, 1000.0 + index / 50, "child"))
+        index += 1
+        print(index, flush=True)
+        time.sleep(0.002)
+"""
+
+
+def pixels_of(index: int) -> np.ndarray:
+    pixels = np.full((H, W), index % 251, np.uint8)
+    pixels[0, 0] = index // 251
+    return pixels
+
+
+def record_and_kill(path: Path, frames: int, header_bytes: int, interval: float) -> None:
+    environment = dict(os.environ, PYTHONPATH=str(REPO))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), str(header_bytes), str(interval)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if int(line) >= frames:
+                break
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+@pytest.mark.parametrize(
+    ("frames", "header_bytes", "interval"),
+    [(1, 64 * 1024, 0.5), (7, 64 * 1024, 0.5), (60, 0, 0.03), (25, 0, 60.0)],
+    ids=["first-frame", "header-every-frame", "header-every-30ms", "header-of-frame-0-only"],
+)
+def test_killed_recording_opens_with_every_appended_frame(tmp_path, frames, header_bytes, interval):
+    path = tmp_path / "live.mhd"
+    record_and_kill(path, frames, header_bytes, interval)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = open_source(path)
+    assert len(source) >= frames - 1
+    listed = int(parse_header(path.read_bytes())["DimSize"].split()[2])
+    if interval > 1:
+        assert listed == 1  # only the first frame's header was written
+    # Frames beyond the header are recovered, and said to be.
+    assert [w.category for w in caught] == [TruncatedRecordingWarning] * (len(source) > listed)
+    assert source.spacing_mm == (0.2, 0.3)
+    for frame in source:
+        np.testing.assert_array_equal(frame.pixels, pixels_of(frame.index))
+        assert frame.timestamp_s == pytest.approx(1000.0 + frame.index / 50)
+
+
+def test_closed_recording_lists_every_frame(tmp_path):
+    path = tmp_path / "done.mhd"
+    with SequenceRecorder(path, spacing_mm=0.25) as recorder:
+        for index in range(5):
+            spacing = (0.5, 0.5) if index == 2 else None  # the recorder's spacing wins
+            recorder.append(Frame(pixels_of(index), spacing, index, index / 10, "test"))
+        assert recorder.frame_count == 5
+    with open_source(path) as source:
+        assert len(source) == 5 and source.fps == pytest.approx(10.0)
+        assert [f.spacing_mm for f in source] == [(0.25, 0.25)] * 5
+        np.testing.assert_array_equal(source[4].pixels, pixels_of(4))
+    assert sorted(os.listdir(tmp_path)) == ["done.mhd", "done.raw"]
+
+
+def test_recorder_refuses_bad_input_and_leaves_nothing_when_empty(tmp_path):
+    with pytest.raises(SourceError, match=".mhd header"):
+        SequenceRecorder(tmp_path / "x.mha")
+    recorder = SequenceRecorder(tmp_path / "empty.mhd")
+    recorder.append(Frame(pixels_of(0), None, 0, 0.0, "test"))
+    with pytest.raises(SourceError, match="one size and type"):
+        recorder.append(Frame(np.zeros((4, 4), np.uint8), None, 1, 0.1, "test"))
+    recorder.close()
+    with pytest.raises(SourceError, match="closed"):
+        recorder.append(Frame(pixels_of(1), None, 1, 0.1, "test"))
+    with pytest.warns(UserWarning, match="spacing unknown"), open_source(recorder.path) as source:
+        assert len(source) == 1
+    write_metaimage(tmp_path / "nothing.mhd", [Frame(pixels_of(0), None, 0, 0.0, "old")])
+    SequenceRecorder(tmp_path / "nothing.mhd").close()  # replaces the old recording
+    assert not (tmp_path / "nothing.mhd").exists() and not (tmp_path / "nothing.raw").exists()
