@@ -77,6 +77,11 @@ def test_spacing_override_wins_over_the_sidecar(tmp_path):
     assert source.spacing_mm == (0.3, 0.4) and source[1].spacing_mm == (0.3, 0.4)
 
 
+def _blank_pngs(folder, *names):
+    for name in names:
+        cv2.imwrite(str(folder / name), np.zeros((4, 4), np.uint8))
+
+
 def _png_header_only(width, height):
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     chunk = b"IHDR" + ihdr
@@ -98,11 +103,11 @@ def _png_header_only(width, height):
         (lambda d: (d / "f_1.png").write_bytes(_png_header_only(64, 64)), "not a readable"),
         (lambda d: (d / "f_1.jpg").write_bytes(b"\xff\xd8\xff" + bytes(50)), "not a readable"),
         (
-            lambda d: [cv2.imwrite(str(d / n), np.zeros((4, 4), np.uint8)) for n in ("a1.png", "b1.png")],
+            lambda d: _blank_pngs(d, "a1.png", "b1.png"),
             "several numbered series",
         ),
         (
-            lambda d: [cv2.imwrite(str(d / n), np.zeros((4, 4), np.uint8)) for n in ("f1.png", "f01.png")],
+            lambda d: _blank_pngs(d, "f1.png", "f01.png"),
             "same number",
         ),
         (

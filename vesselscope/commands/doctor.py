@@ -11,8 +11,17 @@ import sys
 
 from vesselscope import __version__
 
-_PACKAGES = ("numpy", "pyopencl", "onnxruntime-gpu", "onnxruntime", "opencv-python-headless",
-             "PyQt6", "pydicom", "pylibjpeg", "pyigtl")
+_PACKAGES = (
+    "numpy",
+    "pyopencl",
+    "onnxruntime-gpu",
+    "onnxruntime",
+    "opencv-python-headless",
+    "PyQt6",
+    "pydicom",
+    "pylibjpeg",
+    "pyigtl",
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"VesselScope {__version__} on Python {platform.python_version()} ({platform.platform()})")
+    python = platform.python_version()
+    print(f"VesselScope {__version__} on Python {python} ({platform.platform()})")
     _print_versions()
     opencl_ok = _check_opencl(args.device)
     _check_onnx()

@@ -68,7 +68,7 @@ class Source(ABC):
     def timestamp_of(self, index: int) -> float:
         return index / (self.fps or DEFAULT_FPS)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most sources hold no handle
         """Release file handles; the default source holds none."""
 
     def __enter__(self) -> Source:

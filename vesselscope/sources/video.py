@@ -14,7 +14,6 @@ from vesselscope.sources.base import Source, check_decoded_size, warn_if_spacing
 from vesselscope.sources.color import frame_pixels
 from vesselscope.sources.sidecar import load_sidecar
 
-
 # Lossy codecs put a few levels of chroma into grey B-mode; real colour (Doppler) differs by far
 # more, so a frame within this spread is grey and needs no colour copy.
 GREY_TOLERANCE = 24
