@@ -1,0 +1,64 @@
+"""The built-in demo cine: simulated on first use into the user's cache, then reused.
+
+A stamp file records how the cine was made; a different simulator version (or demo setting)
+makes it stale and it is simulated again. Every file is written under a temporary name and
+renamed into place, and the stamp goes last, so a process that sees a valid stamp also sees the
+whole cine and its truth file, even while another process is writing the same demo.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from vesselscope.simulator.cine import SIMULATOR_VERSION, truth_path, write_simulation
+
+DEMO = {"preset": "femoral", "frames": 60, "seed": 7, "size": [512, 512], "spacing_mm": 0.075}
+DEMO_NAME = "demo-femoral.mha"
+
+
+def cache_dir() -> Path:
+    """$VESSELSCOPE_CACHE, or ~/.cache/vesselscope."""
+    configured = os.environ.get("VESSELSCOPE_CACHE")
+    return Path(configured).expanduser() if configured else Path.home() / ".cache" / "vesselscope"
+
+
+def demo_cine_path() -> Path:
+    """Path of the demo cine (.mha, femoral, 60 frames); its truth file is truth_path() of it."""
+    folder = cache_dir()
+    cine = folder / DEMO_NAME
+    stamp = folder / (DEMO_NAME + ".json")
+    expected = {"simulator_version": SIMULATOR_VERSION, **DEMO}
+    if _read_stamp(stamp) == expected and cine.exists() and truth_path(cine).exists():
+        return cine
+    folder.mkdir(parents=True, exist_ok=True)
+    # A private scratch folder in the cache keeps the final file names (the truth file records
+    # the cine's name) and sits on the same file system, so the renames below are atomic.
+    scratch = folder / f".demo-{uuid.uuid4().hex[:12]}"
+    scratch.mkdir()
+    try:
+        written, truth = write_simulation(
+            scratch / DEMO_NAME,
+            DEMO["preset"],
+            frames=DEMO["frames"],
+            seed=DEMO["seed"],
+            size=tuple(DEMO["size"]),
+            spacing_mm=DEMO["spacing_mm"],
+        )
+        os.replace(written, cine)
+        os.replace(truth, truth_path(cine))
+        (scratch / "stamp.json").write_text(json.dumps(expected))
+        os.replace(scratch / "stamp.json", stamp)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return cine
+
+
+def _read_stamp(stamp: Path) -> dict | None:
+    try:
+        return json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return None
