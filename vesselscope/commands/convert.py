@@ -6,7 +6,7 @@ import argparse
 
 from tqdm import tqdm
 
-from vesselscope.sources import open_source
+from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 from vesselscope.writers import write_cine
 
 
@@ -15,14 +15,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "convert",
         help="convert a recording to .mha/.mhd, .dcm (anonymised), .mp4/.avi or a PNG folder",
     )
-    parser.add_argument("source", help="file, folder or stream URI")
+    add_source_argument(parser, optional=False)
     parser.add_argument("out", help="output path; its extension picks the format")
-    parser.add_argument("--spacing", type=float, help="mm per pixel when the source has none")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_source(args.source, spacing_mm=args.spacing) as source:
+    with open_source_argument(args) as source:
         frames = tqdm(source, total=len(source), unit="frame", desc="convert")
         written = write_cine(args.out, frames, fps=source.fps)
     print(f"wrote {written} ({len(source)} frames)")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from vesselscope.sources import open_source
+from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("info", help="describe a recording: frames, size, rate, spacing")
-    parser.add_argument("source", help="file, folder or stream URI")
+    add_source_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_source(args.source) as source:
+    with open_source_argument(args) as source:
         first = source[0]
         spacing = source.spacing_mm
         print(f"source:    {source.path} ({type(source).__name__})")

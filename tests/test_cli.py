@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+
+from vesselscope import open_source
+from vesselscope.cli import main
+
+
+def test_info_without_a_source_describes_the_built_in_demo_cine(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VESSELSCOPE_CACHE", str(tmp_path))
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "demo-femoral.mha (MetaImageSource)" in out
+    assert "frames:    60" in out and "0.0750 x 0.0750 mm" in out
+
+
+def test_convert_re_encodes_and_keeps_pixels_spacing_and_timing(tmp_path, capsys):
+    source_uri = "sim://forearm?seed=3&frames=4&size=64,80"
+    out = tmp_path / "cine.dcm"
+    assert main(["convert", source_uri, str(out), "--spacing", "0.1"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    original, converted = open_source(source_uri), open_source(out)
+    assert len(converted) == 4 and converted.spacing_mm == (0.1, 0.1)
+    assert converted.fps == pytest.approx(original.fps)
+    for a, b in zip(original, converted, strict=True):
+        assert np.array_equal(a.pixels, b.pixels)

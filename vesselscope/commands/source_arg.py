@@ -1,0 +1,27 @@
+"""The SOURCE argument shared by commands: a path or URI, or by default the built-in demo cine."""
+
+from __future__ import annotations
+
+import argparse
+
+from vesselscope.sources import Source, open_source
+
+
+def add_source_argument(parser: argparse.ArgumentParser, *, optional: bool = True) -> None:
+    parser.add_argument(
+        "source",
+        nargs="?" if optional else None,
+        help="file, folder or stream URI (sim://femoral, igtl://host:port...)"
+        + ("; default: the built-in demo cine" if optional else ""),
+    )
+    parser.add_argument(
+        "--spacing", type=float, metavar="MM", help="mm per pixel, overriding the source's"
+    )
+
+
+def open_source_argument(args: argparse.Namespace) -> Source:
+    if args.source is None:
+        from vesselscope.simulator import demo_cine_path  # simulated once, then cached
+
+        args.source = str(demo_cine_path())
+    return open_source(args.source, spacing_mm=args.spacing)
