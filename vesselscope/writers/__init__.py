@@ -37,6 +37,10 @@ def write_cine(
     else:
         known = ", ".join(sorted(_BY_SUFFIX))
         raise SourceError(target, f"cannot write '{suffix}' (known: {known}, or a folder)")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SourceError(target, f"cannot create its folder: {exc.strerror or exc}") from exc
     module_name, function_name = writer.split(":")
     write: Writer = getattr(importlib.import_module(module_name), function_name)
     return write(target, frames, fps=fps)

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from vesselscope.errors import SourceError
-from vesselscope.frame import Frame
+from vesselscope.frame import Frame, Spacing
 from vesselscope.sources.base import DEFAULT_FPS
 from vesselscope.sources.color import to_uint8
 from vesselscope.writers.geometry import consistent_frames, write_sidecar
@@ -18,39 +18,59 @@ from vesselscope.writers.geometry import consistent_frames, write_sidecar
 _FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
 
 
-def write_video(path: Path, frames: Iterable[Frame], *, fps: float | None = None) -> Path:
-    """Encode frames (grey or colour) into a video; writes `<name>.json` with the geometry.
+class VideoRecorder:
+    """Append RGB or grey images to a video one at a time; close() writes the sidecar.
 
     Video is lossy: pixels come back close, not equal. It carries no patient identifiers.
     """
-    path = Path(path)
-    fourcc = _FOURCC.get(path.suffix.lower())
-    if fourcc is None:
-        raise SourceError(path, f"cannot encode video as '{path.suffix}' (use .mp4 or .avi)")
-    writer = None
-    spacing = None
-    try:
-        for frame in consistent_frames(path, frames):
-            if writer is None:
-                spacing = frame.spacing_mm
-                writer = _open_writer(path, fourcc, fps or DEFAULT_FPS, frame.shape)
-            writer.write(_to_bgr(frame))
-    finally:
-        if writer is not None:
-            writer.release()
-    write_sidecar(path.with_suffix(".json"), spacing, fps or DEFAULT_FPS)
-    return path
+
+    def __init__(self, path: str | Path, *, fps: float | None, spacing_mm: Spacing | None) -> None:
+        self.path = Path(path)
+        self._fourcc = _FOURCC.get(self.path.suffix.lower())
+        if self._fourcc is None:
+            raise SourceError(
+                self.path, f"cannot encode video as '{self.path.suffix}' (use .mp4 or .avi)"
+            )
+        self.fps = fps or DEFAULT_FPS
+        self.spacing_mm = spacing_mm
+        self._writer: cv2.VideoWriter | None = None
+        self._shape: tuple[int, int] | None = None
+
+    def append(self, image: np.ndarray) -> None:
+        """An HxW grey or HxWx3 RGB image; every image must have the first one's size."""
+        if self._writer is None:
+            self._shape = image.shape[:2]
+            rows, cols = self._shape
+            fourcc = cv2.VideoWriter_fourcc(*self._fourcc)
+            self._writer = cv2.VideoWriter(str(self.path), fourcc, self.fps, (cols, rows))
+            if not self._writer.isOpened():
+                raise SourceError(self.path, f"OpenCV cannot open a {self._fourcc} video writer")
+        elif image.shape[:2] != self._shape:
+            raise SourceError(self.path, f"image is {image.shape[:2]}, the video is {self._shape}")
+        if image.ndim == 2:
+            self._writer.write(cv2.cvtColor(to_uint8(image), cv2.COLOR_GRAY2BGR))
+        else:
+            self._writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+
+    def close(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        write_sidecar(self.path.with_suffix(".json"), self.spacing_mm, self.fps)
+
+    def __enter__(self) -> VideoRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def _open_writer(path: Path, fourcc: str, fps: float, shape: tuple[int, int]) -> cv2.VideoWriter:
-    rows, cols = shape
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (cols, rows))
-    if not writer.isOpened():
-        raise SourceError(path, f"OpenCV cannot open a {fourcc} video writer here")
-    return writer
-
-
-def _to_bgr(frame: Frame) -> np.ndarray:
-    if frame.color is not None:
-        return cv2.cvtColor(frame.color, cv2.COLOR_RGB2BGR)
-    return cv2.cvtColor(to_uint8(frame.pixels), cv2.COLOR_GRAY2BGR)
+def write_video(path: Path, frames: Iterable[Frame], *, fps: float | None = None) -> Path:
+    """Encode frames (grey or colour) into a video, with `<name>.json` holding the geometry."""
+    recorder = VideoRecorder(path, fps=fps, spacing_mm=None)
+    with recorder:
+        for frame in consistent_frames(Path(path), frames):
+            recorder.spacing_mm = frame.spacing_mm
+            recorder.append(frame.color if frame.color is not None else frame.pixels)
+    return recorder.path

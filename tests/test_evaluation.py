@@ -1,0 +1,109 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vesselscope.annotations import Annotations, EllipseAnnotation, save_annotations
+from vesselscope.detection.results import FrameResult, Vessel
+from vesselscope.evaluation.matching import match_frame
+from vesselscope.evaluation.metrics import Evaluation
+from vesselscope.evaluation.report import write_report
+from vesselscope.evaluation.truth import Truth, ellipse_mask, read_label_mask, regions_of
+
+SPACING = (0.1, 0.1)
+
+
+def _truth_vessels(*ellipses, shape=(100, 100)):
+    annotations = Annotations(spacing_mm=SPACING, frames={0: list(ellipses)})
+    return annotations, shape
+
+
+def _vessel(cx, cy, a, b, score=0.9, label="unknown"):
+    return Vessel(cx, cy, a, b, 0.0, score, SPACING, label=label)
+
+
+def test_optimal_assignment_in_mm_and_shape_errors(tmp_path):
+    truth_file = tmp_path / "t.json"
+    save_annotations(
+        truth_file,
+        Annotations(
+            spacing_mm=SPACING,
+            frames={0: [EllipseAnnotation(30, 30, 10, 8), EllipseAnnotation(60, 30, 10, 10)]},
+        ),
+    )
+    truths = Truth(truth_file).vessels(0, (100, 100))
+    detections = [_vessel(58, 30, 10, 10), _vessel(33, 34, 11, 8), _vessel(90, 90, 5, 5)]
+    result = match_frame(detections, truths, SPACING, max_distance_mm=2.0)
+    errors = sorted(round(m.centre_error_mm, 3) for m in result.matches)
+    assert errors == [0.2, 0.5]  # (2 px) and (3, 4) px -> 5 px, at 0.1 mm per pixel
+    assert [d.cx for d in result.false_positives] == [90]
+    assert result.missed == []
+    first = next(m for m in result.matches if m.truth.ellipse.cx == 30)
+    assert first.a_error_mm == pytest.approx(0.1) and first.b_error_mm == pytest.approx(0.0)
+    assert 0.55 < first.dice < 0.8  # offset by 5 px on a 10 x 8 px ellipse
+    far = match_frame([_vessel(30, 55, 10, 8)], truths[:1], SPACING, max_distance_mm=2.0)
+    assert far.matches == [] and len(far.missed) == 1  # 2.5 mm away: not a match
+
+
+def test_palette_masks_give_their_indices_and_components(tmp_path):
+    labels = np.zeros((40, 50), np.uint8)
+    labels[5:15, 5:20] = 2  # a vessel
+    labels[25:35, 30:45] = 1  # a nerve: not a vessel
+    labels[30:33, 5:7] = 2  # a 6-pixel speck: below the 20-pixel minimum
+    image = Image.fromarray(labels, mode="P")
+    image.putpalette([0, 0, 0, 255, 255, 0, 0, 128, 0] + [0] * 759)
+    image.save(tmp_path / "0001.png")
+    read = read_label_mask(tmp_path / "0001.png")
+    assert np.array_equal(read, labels)
+    (region,) = regions_of(read == 2)
+    assert region.region.sum() == 150
+    assert region.ellipse.cx == pytest.approx(12) and region.ellipse.cy == pytest.approx(9.5)
+    truth = Truth(tmp_path, mask_label=2)
+    assert truth.frame_count == 1 and len(truth.vessels(0, (40, 50))) == 1
+
+
+def test_ellipse_raster_has_the_expected_area():
+    mask = ellipse_mask(EllipseAnnotation(50, 50, 20, 10, 30), (100, 100))
+    assert mask.sum() == pytest.approx(np.pi * 200, rel=0.03)
+
+
+def _result(index, vessels, candidates):
+    return FrameResult(index, index / 30, tuple(vessels), tuple(candidates), 0.5, {"total": 5.0})
+
+
+def test_evaluation_counts_crop_accuracy_artery_vein_and_writes_an_offline_report(tmp_path):
+    truth_file = tmp_path / "t.json"
+    save_annotations(
+        truth_file,
+        Annotations(
+            spacing_mm=SPACING,
+            frames={
+                0: [EllipseAnnotation(30, 30, 10, 10, label="artery")],
+                1: [EllipseAnnotation(30, 30, 10, 10, label="artery")],
+            },
+        ),
+    )
+    truth = Truth(truth_file)
+    hit = _vessel(31, 30, 10, 10, 0.9, label="artery")
+    wrong_label = _vessel(31, 30, 10, 10, 0.9, label="vein")
+    false_alarm = _vessel(80, 80, 5, 5, 0.7)
+    rejected_miss = _vessel(30, 30, 10, 10, 0.2)
+    evaluation = Evaluation(max_distance_mm=2.0)
+    evaluation.add(_result(0, [hit], [hit, false_alarm]), truth.vessels(0, (100, 100)), SPACING)
+    evaluation.add(
+        _result(1, [wrong_label, false_alarm], [rejected_miss, false_alarm]),
+        truth.vessels(1, (100, 100)),
+        SPACING,
+    )
+    summary = evaluation.summary()
+    assert (summary["true_positives"], summary["false_positives"], summary["missed"]) == (2, 1, 0)
+    assert summary["precision"] == pytest.approx(2 / 3) and summary["recall"] == 1.0
+    assert summary["crop_accuracy"] == pytest.approx(1 / 4)  # only the hit is right
+    assert summary["artery_vein_accuracy"] == 0.5
+    sweep = summary["precision_recall_by_threshold"]
+    assert sweep["0.00"]["recall"] == 1.0 and sweep["0.95"]["recall"] == 0.0
+    page = write_report(tmp_path / "report", evaluation, summary, [])
+    text = page.read_text()
+    assert "data:image/png;base64," in text and 'src="http' not in text
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text())["f1"] == summary["f1"]

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from vesselscope.detection.results import Vessel
+from vesselscope.tracking import TrackerSettings, VesselTracker
+from vesselscope.tracking.artery_vein import label_track
+
+SPACING = (0.1, 0.1)
+
+
+def _vessel(cx, cy, a=30.0, b=30.0, score=0.9):
+    return Vessel(cx, cy, a, b, 0.0, score, SPACING)
+
+
+def test_a_vessel_is_confirmed_after_m_of_n_frames_and_keeps_its_id():
+    tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
+    shown = [tracker.update(i / 30, [_vessel(100 + i, 80)], SPACING) for i in range(10)]
+    assert [len(s) for s in shown[:2]] == [0, 0]  # tentative: not shown yet
+    assert all(len(s) == 1 for s in shown[2:])
+    assert {s[0].track_id for s in shown[2:]} == {1}
+    assert shown[-1][0].cx == pytest.approx(109, abs=0.5)  # follows the sliding probe
+
+
+def test_a_single_false_detection_never_becomes_a_track():
+    tracker = VesselTracker()
+    shown = tracker.update(0.0, [_vessel(50, 50)], SPACING)
+    for i in range(1, 10):
+        shown = tracker.update(i / 30, [], SPACING)
+        assert shown == []
+
+
+def test_gating_in_mm_keeps_two_neighbouring_vessels_apart():
+    tracker = VesselTracker(TrackerSettings(gate_mm=3.0))
+    for i in range(8):
+        shown = tracker.update(i / 30, [_vessel(100, 100), _vessel(200, 100)], SPACING)
+    assert sorted(v.track_id for v in shown) == [1, 2]
+    assert sorted(round(v.cx) for v in shown) == [100, 200]
+
+
+def test_tracks_closer_than_the_merge_distance_become_one():
+    tracker = VesselTracker(TrackerSettings(merge_mm=2.0))
+    for i in range(6):  # two detections 1.5 mm apart: one vessel found twice
+        shown = tracker.update(i / 30, [_vessel(100, 100), _vessel(115, 100)], SPACING)
+    assert len(shown) == 1
+
+
+def test_a_lost_vessel_is_shown_briefly_then_dropped():
+    settings = TrackerSettings(show_missed=2, max_missed=4)
+    tracker = VesselTracker(settings)
+    for i in range(5):
+        tracker.update(i / 30, [_vessel(100, 100)], SPACING)
+    counts = [len(tracker.update((5 + i) / 30, [], SPACING)) for i in range(6)]
+    assert counts == [1, 1, 0, 0, 0, 0]
+    assert tracker._tracks == []
+
+
+def test_rewinding_the_cine_resets_the_tracks():
+    tracker = VesselTracker()
+    for i in range(5):
+        tracker.update(i / 30, [_vessel(100, 100)], SPACING)
+    assert tracker.update(0.0, [_vessel(100, 100)], SPACING) == []  # a new, tentative track
+
+
+def _signal(seconds=4.0, fps=30, pulse=0.06, ratio=1.0, squash=0.0, rng=None):
+    t = np.arange(0, seconds, 1 / fps)
+    radius = 4.0 * (1 + pulse * np.sin(2 * np.pi * 1.2 * t))
+    flatten = ratio * (1 - squash * (0.5 + 0.5 * np.sin(2 * np.pi * 0.25 * t)))
+    a = radius / np.sqrt(flatten)
+    b = radius * np.sqrt(flatten)
+    if rng is not None:
+        a = a + rng.normal(0, 0.05, a.shape)
+        b = b + rng.normal(0, 0.05, b.shape)
+    return t, a, b
+
+
+def test_pulsating_round_vessel_is_an_artery_and_squashed_oval_is_a_vein():
+    rng = np.random.default_rng(1)
+    label, confidence = label_track(*_signal(pulse=0.06, rng=rng))
+    assert label == "artery" and confidence > 0.5
+    label, confidence = label_track(*_signal(pulse=0.0, ratio=0.6, squash=0.4, rng=rng))
+    assert label == "vein" and confidence > 0.5
+
+
+def test_no_label_before_enough_history():
+    t, a, b = _signal(seconds=0.8)
+    assert label_track(t, a, b) == ("unknown", 0.0)

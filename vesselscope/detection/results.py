@@ -1,0 +1,107 @@
+"""The detector's output contract (DESIGN.md): Vessel and FrameResult, plain frozen data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from vesselscope.frame import Spacing
+
+LABELS = ("artery", "vein", "unknown")
+
+
+@dataclass(frozen=True)
+class Vessel:
+    """An ellipse in the frame's pixels (the annotations' convention: x = column, angle from +x
+    towards +y, a along the angle, b across), with millimetre views via the frame's spacing.
+
+    score: P(vessel) from the classifier for a candidate; for a tracked vessel the score of its
+    latest detection. track_id is None for untracked candidates. label is artery, vein or
+    unknown, with label_confidence in [0, 1].
+    """
+
+    cx: float
+    cy: float
+    a: float
+    b: float
+    angle_deg: float
+    score: float
+    spacing_mm: Spacing
+    track_id: int | None = None
+    label: str = "unknown"
+    label_confidence: float = 0.0
+    fitness: float = 0.0  # the candidate search's own score, kept for analysis
+
+    def __post_init__(self) -> None:
+        if self.label not in LABELS:
+            raise ValueError(f"label must be one of {LABELS}, got {self.label!r}")
+
+    @property
+    def cx_mm(self) -> float:
+        return self.cx * self.spacing_mm[1]
+
+    @property
+    def cy_mm(self) -> float:
+        return self.cy * self.spacing_mm[0]
+
+    def _axis_mm(self, length_px: float, angle_deg: float) -> float:
+        theta = math.radians(angle_deg)
+        row, col = self.spacing_mm
+        return length_px * math.hypot(math.cos(theta) * col, math.sin(theta) * row)
+
+    @property
+    def a_mm(self) -> float:
+        return self._axis_mm(self.a, self.angle_deg)
+
+    @property
+    def b_mm(self) -> float:
+        return self._axis_mm(self.b, self.angle_deg + 90.0)
+
+    def to_json(self) -> dict:
+        return {
+            "cx": round(self.cx, 3),
+            "cy": round(self.cy, 3),
+            "a": round(self.a, 3),
+            "b": round(self.b, 3),
+            "angle_deg": round(self.angle_deg, 2),
+            "cx_mm": round(self.cx_mm, 3),
+            "cy_mm": round(self.cy_mm, 3),
+            "a_mm": round(self.a_mm, 3),
+            "b_mm": round(self.b_mm, 3),
+            "score": round(self.score, 4),
+            "track": self.track_id,
+            "label": self.label,
+            "label_confidence": round(self.label_confidence, 3),
+        }
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What the detector made of one frame.
+
+    vessels: the accepted, tracked vessels shown to the user.
+    candidates: every candidate the classifier scored this frame (accepted or not), best first;
+      `rejected` are those under the decision threshold (for debugging and training).
+    timings_ms: milliseconds per stage ("candidates", "classifier", "tracker", "total").
+    """
+
+    frame_index: int
+    timestamp_s: float
+    vessels: tuple[Vessel, ...]
+    candidates: tuple[Vessel, ...] = ()
+    threshold: float = 0.5
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> tuple[Vessel, ...]:
+        return tuple(c for c in self.candidates if c.score < self.threshold)
+
+    def to_json(self) -> dict:
+        return {
+            "frame": self.frame_index,
+            "timestamp_s": round(self.timestamp_s, 6),
+            "vessels": [v.to_json() for v in self.vessels],
+            "candidates": [c.to_json() for c in self.candidates],
+            "threshold": self.threshold,
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+        }

@@ -1,0 +1,77 @@
+"""Draw detections (and truth) over a frame with OpenCV: annotated video and report images."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from vesselscope.detection.results import FrameResult, Vessel
+from vesselscope.frame import Frame
+from vesselscope.sources.color import to_uint8
+
+# RGB. Artery red and vein blue, as ultrasound users expect; unknown amber; truth green.
+COLOURS = {"artery": (235, 60, 50), "vein": (60, 120, 255), "unknown": (255, 190, 40)}
+TRUTH_COLOUR = (60, 220, 90)
+REJECTED_COLOUR = (120, 120, 120)
+_SHIFT = 4  # fixed-point bits for sub-pixel drawing
+
+
+def render_overlay(
+    frame: Frame,
+    result: FrameResult | None,
+    *,
+    truth: list | None = None,
+    show_rejected: bool = False,
+) -> np.ndarray:
+    """An RGB uint8 image of the frame with the result drawn on it."""
+    image = frame.color.copy() if frame.color is not None else _grey_rgb(frame.pixels)
+    thickness = max(1, round(min(image.shape[:2]) / 300))
+    for ellipse in truth or []:
+        _ellipse(image, ellipse, TRUTH_COLOUR, thickness, dashed=True)
+    if result is None:
+        return image
+    if show_rejected:
+        for candidate in result.rejected:
+            _ellipse(image, candidate, REJECTED_COLOUR, 1)
+    for vessel in result.vessels:
+        colour = COLOURS[vessel.label]
+        _ellipse(image, vessel, colour, thickness + 1)
+        _label(image, vessel, colour)
+    return image
+
+
+def _grey_rgb(pixels: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(to_uint8(pixels), cv2.COLOR_GRAY2RGB)
+
+
+def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed: bool = False):
+    scale = 1 << _SHIFT
+    centre = (round(e.cx * scale), round(e.cy * scale))
+    axes = (max(round(e.a * scale), 1), max(round(e.b * scale), 1))
+    if not dashed:
+        cv2.ellipse(
+            image, centre, axes, e.angle_deg, 0, 360, colour, thickness, cv2.LINE_AA, _SHIFT
+        )
+        return
+    for start in range(0, 360, 20):  # dashes: truth must not hide the detection drawn over it
+        cv2.ellipse(
+            image,
+            centre,
+            axes,
+            e.angle_deg,
+            start,
+            start + 10,
+            colour,
+            thickness,
+            cv2.LINE_AA,
+            _SHIFT,
+        )
+
+
+def _label(image: np.ndarray, vessel: Vessel, colour: tuple) -> None:
+    text = f"#{vessel.track_id} " if vessel.track_id is not None else ""
+    text += f"{vessel.label[0].upper() if vessel.label != 'unknown' else '?'} {vessel.score:.2f}"
+    scale = max(0.35, min(image.shape[:2]) / 1200)
+    origin = (int(vessel.cx + vessel.a * 0.7), int(vessel.cy - vessel.b * 0.7))
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)

@@ -1,0 +1,53 @@
+"""Run a detector over a source against its truth and collect the evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from vesselscope.detection.detector import Detector
+from vesselscope.detection.results import FrameResult
+from vesselscope.errors import SourceError
+from vesselscope.evaluation.metrics import Evaluation
+from vesselscope.evaluation.overlay import render_overlay
+from vesselscope.evaluation.report import write_report
+from vesselscope.evaluation.truth import Truth
+from vesselscope.sources import Source
+
+
+def evaluate(
+    source: Source,
+    truth: Truth,
+    detector_for: Callable[[int], Detector],
+    *,
+    max_distance_mm: float = 2.0,
+    progress: Callable[[Iterable], Iterable] = lambda frames: frames,
+) -> tuple[Evaluation, dict[int, FrameResult]]:
+    """Every frame through `detector_for(index)` (one detector for a cine; one per fold when
+    frames are independent images scored by cross-validation models)."""
+    if truth.frame_count is not None and truth.frame_count != len(source):
+        raise SourceError(truth.path, f"{truth.frame_count} masks for {len(source)} frames")
+    evaluation = Evaluation(max_distance_mm=max_distance_mm)
+    results: dict[int, FrameResult] = {}
+    for frame in progress(source):
+        detector = detector_for(frame.index)
+        result = detector.process(frame)
+        spacing = detector.search.plan_for(frame).spacing_mm
+        evaluation.add(result, truth.vessels(frame.index, frame.shape), spacing)
+        results[frame.index] = result
+    return evaluation, results
+
+
+def report(
+    folder: Path, source: Source, truth: Truth, evaluation: Evaluation, results: dict
+) -> Path:
+    """Write the report with overlays of the worst frames (truth dashed green)."""
+    worst = []
+    for score in evaluation.worst_frames():
+        frame = source[score.index]
+        truths = [t.ellipse for t in truth.vessels(score.index, frame.shape)]
+        caption = (
+            f"frame {score.index}: {score.false_positives} false positive(s), {score.missed} missed"
+        )
+        worst.append((caption, render_overlay(frame, results[score.index], truth=truths)))
+    return write_report(folder, evaluation, evaluation.summary(), worst)

@@ -1,0 +1,105 @@
+"""Multi-vessel tracking: associate detections with tracks in mm, confirm, merge, drop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from vesselscope.detection.results import Vessel
+from vesselscope.tracking.track import Track
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    gate_mm: float = 3.0  # a detection farther than this from a track's prediction is not it
+    confirm_hits: int = 3  # a track is shown once seen in confirm_hits of the last
+    confirm_window: int = 5  # confirm_window frames
+    max_missed: int = 8  # frames without a detection before a track is dropped
+    show_missed: int = 2  # a confirmed track is still shown (predicted) for this many misses
+    merge_mm: float = 2.0  # two tracks whose centres come this close are one vessel
+
+
+class VesselTracker:
+    def __init__(self, settings: TrackerSettings | None = None) -> None:
+        self.settings = settings or TrackerSettings()
+        self._tracks: list[Track] = []
+        self._next_id = 1
+        self._last_time: float | None = None
+
+    def reset(self) -> None:
+        self._tracks.clear()
+        self._last_time = None
+
+    def update(
+        self, time_s: float, detections: list[Vessel], spacing: tuple[float, float]
+    ) -> list[Vessel]:
+        """Feed one frame's accepted detections; returns the confirmed vessels to show."""
+        dt = 0.0 if self._last_time is None else time_s - self._last_time
+        if dt < 0:  # the cine was rewound: old tracks no longer describe the image
+            self.reset()
+            dt = 0.0
+        self._last_time = time_s
+        predicted = [track.predict(dt) for track in self._tracks]
+        matches, unmatched = self._associate(predicted, detections)
+        for track_index, detection_index in matches:
+            self._tracks[track_index].hit(detections[detection_index], time_s)
+        matched_tracks = {t for t, _ in matches}
+        for index, track in enumerate(self._tracks):
+            if index not in matched_tracks:
+                track.miss()
+        for detection_index in unmatched:
+            self._start(detections[detection_index], time_s)
+        self._confirm_and_prune()
+        self._merge()
+        shown = [t for t in self._tracks if t.confirmed and t.missed <= self.settings.show_missed]
+        return [track.as_vessel(spacing) for track in sorted(shown, key=lambda t: t.id)]
+
+    def _associate(
+        self, predicted: list[tuple[float, float]], detections: list[Vessel]
+    ) -> tuple[list[tuple[int, int]], list[int]]:
+        if not predicted or not detections:
+            return [], list(range(len(detections)))
+        tracks = np.array(predicted)
+        points = np.array([(d.cx_mm, d.cy_mm) for d in detections])
+        cost = np.linalg.norm(tracks[:, None, :] - points[None, :, :], axis=2)
+        rows, cols = linear_sum_assignment(cost)
+        matches = [
+            (r, c) for r, c in zip(rows, cols, strict=True) if cost[r, c] <= self.settings.gate_mm
+        ]
+        matched = {c for _, c in matches}
+        return matches, [i for i in range(len(detections)) if i not in matched]
+
+    def _start(self, detection: Vessel, time_s: float) -> None:
+        for track in self._tracks:  # a detection beside an existing track is a duplicate
+            cx, cy = track.kalman.centre
+            if np.hypot(cx - detection.cx_mm, cy - detection.cy_mm) < self.settings.merge_mm:
+                return
+        self._tracks.append(Track(self._next_id, detection, time_s, self.settings.confirm_window))
+        self._next_id += 1
+
+    def _confirm_and_prune(self) -> None:
+        s = self.settings
+        kept = []
+        for track in self._tracks:
+            if not track.confirmed and sum(track.hits) >= s.confirm_hits:
+                track.confirmed = True
+            never_made_it = not track.confirmed and len(track.hits) == s.confirm_window
+            if track.missed > s.max_missed or (never_made_it and sum(track.hits) < s.confirm_hits):
+                continue
+            kept.append(track)
+        self._tracks = kept
+
+    def _merge(self) -> None:
+        # Keep the better-established of two tracks that converge on one vessel.
+        ranked = sorted(self._tracks, key=lambda t: (not t.confirmed, -t.total_hits, t.id))
+        kept: list[Track] = []
+        for track in ranked:
+            cx, cy = track.kalman.centre
+            if all(
+                np.hypot(cx - k.kalman.centre[0], cy - k.kalman.centre[1]) >= self.settings.merge_mm
+                for k in kept
+            ):
+                kept.append(track)
+        self._tracks = sorted(kept, key=lambda t: t.id)
