@@ -13,7 +13,11 @@ from vesselscope.sources.base import Source
 
 # Readers are imported on first use so that opening a PNG folder never loads pydicom, and a
 # broken optional dependency only affects the formats that need it.
-_BY_SCHEME: dict[str, str] = {"sim": "vesselscope.simulator.source:SimulatorSource"}
+_BY_SCHEME: dict[str, str] = {
+    "sim": "vesselscope.simulator.source:SimulatorSource",
+    "igtl": "vesselscope.live.igtl_source:IgtlSource",
+    "capture": "vesselscope.live.capture:CaptureSource",
+}
 _BY_SUFFIX: dict[str, str] = {
     ".dcm": "vesselscope.sources.dicom:DicomSource",
     ".dicom": "vesselscope.sources.dicom:DicomSource",
