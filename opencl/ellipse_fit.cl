@@ -1,0 +1,81 @@
+// Per-centre ellipse fit at one level: the best shape of the level's tables, and its wall test.
+// NumPy reference: vesselscope/candidates/reference_fit.py.
+//
+// Layout (what makes it fast on a CPU device, measured on PoCL: ~10x a bilinear gather):
+// sample positions are integer offsets from the centre into edge-padded images, the same for
+// every centre, so one work-item evaluates VW neighbouring centres of a row with vector loads
+// (VW = 8 on CPUs; 1 on GPUs, where work-items are the lanes). No bounds checks: the padding
+// is at least the tables' reach, and centre columns are padded to a multiple of VW.
+#pragma OPENCL FP_CONTRACT OFF
+
+#ifndef VW
+#define VW 8
+#endif
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#if VW == 1
+#define floatV float
+#define intV int
+#define LOADV(p) (*(p))
+#define STOREV(v, p) (*(p) = (v))
+#else
+#define floatV CAT(float, VW)
+#define intV CAT(int, VW)
+#define LOADV(p) CAT(vload, VW)(0, p)
+#define STOREV(v, p) CAT(vstore, VW)(v, 0, p)
+#endif
+
+// Score of shape k = weights[k] * sum over its samples of min(gradient . outward normal, cap).
+// Global size: (cols_padded / VW, searched rows). Centres on dead ground score -INFINITY.
+__kernel void fit_ellipses(__global const float *gx, __global const float *gy,
+                           __global const float *live, const int stride, const int pad,
+                           const int first_row, const int out_cols,
+                           __constant int *offsets, __constant float2 *normals,
+                           __constant float *weights, const int n_shapes, const int n_samples,
+                           const float edge_cap, const float live_enough,
+                           __global float *best_score, __global int *best_shape)
+{
+    const int x0 = get_global_id(0) * VW;
+    const int row = get_global_id(1);
+    const int centre = (pad + first_row + row) * stride + pad + x0;
+    floatV best = (floatV)(-INFINITY);
+    intV best_k = (intV)(0);
+    for (int k = 0; k < n_shapes; ++k) {
+        floatV total = (floatV)(0.0f);
+        for (int j = 0; j < n_samples; ++j) {
+            const int o = centre + offsets[k * n_samples + j];
+            const float2 n = normals[k * n_samples + j];
+            const floatV along = LOADV(gx + o) * n.x;
+            const floatV step = along + LOADV(gy + o) * n.y;
+            total += fmin(step, (floatV)(edge_cap));
+        }
+        const floatV score = total * weights[k];
+        const intV better = isgreater(score, best);
+        best = select(best, score, better);
+        best_k = select(best_k, (intV)(k), better);
+    }
+    best = select(best, (floatV)(-INFINITY), isless(LOADV(live + centre), (floatV)(live_enough)));
+    STOREV(best, best_score + row * out_cols + x0);
+    STOREV(best_k, best_shape + row * out_cols + x0);
+}
+
+// (outside - inside) / outside of the smoothed intensity for each centre's best shape: a ring
+// just outside the wall against a ring at half size. Global size: (out_cols, searched rows).
+__kernel void wall_contrast(__global const float *intensity, const int stride, const int pad,
+                            const int first_row, const int out_cols,
+                            __constant int *out_offsets, __constant int *in_offsets,
+                            const int n_samples, __global const int *best_shape,
+                            __global float *contrast)
+{
+    const int x = get_global_id(0);
+    const int row = get_global_id(1);
+    const int centre = (pad + first_row + row) * stride + pad + x;
+    const int base = best_shape[row * out_cols + x] * n_samples;
+    float outside = 0.0f;
+    float inside = 0.0f;
+    for (int j = 0; j < n_samples; ++j) {
+        outside += intensity[centre + out_offsets[base + j]];
+        inside += intensity[centre + in_offsets[base + j]];
+    }
+    contrast[row * out_cols + x] = outside > 0.0f ? (outside - inside) / outside : 0.0f;
+}

@@ -1,0 +1,122 @@
+"""Candidate search through the NumPy reference: finds lumens, in px and mm, fails clearly."""
+
+import math
+
+import numpy as np
+import pytest
+
+from vesselscope.candidates import (
+    PRESETS,
+    Candidate,
+    CandidatePreset,
+    CandidateSearch,
+    frame_recall,
+)
+from vesselscope.candidates.selection import Ellipses, greedy_nms
+from vesselscope.frame import Frame
+
+# Small lumens (0.5-1.6 mm) so that frames of tens of pixels at 0.1 mm hold them.
+TINY = CandidatePreset("tiny", radius_mm=(0.5, 1.6), skin_mm=0.5)
+
+
+def vessel_frame(
+    shape=(60, 80), centre=(45.0, 30.0), axes=(10.0, 7.0), angle_deg=30.0, spacing=0.1, seed=0
+):
+    """A dark elliptical lumen in a bright wall, in speckle-like noise (uint8)."""
+    rng = np.random.default_rng(seed)
+    image = 90.0 + rng.normal(0.0, 6.0, shape)
+    y, x = np.mgrid[: shape[0], : shape[1]].astype(float)
+    theta = math.radians(angle_deg)
+    dx, dy = x - centre[0], y - centre[1]
+    u = (dx * math.cos(theta) + dy * math.sin(theta)) / axes[0]
+    v = (-dx * math.sin(theta) + dy * math.cos(theta)) / axes[1]
+    r = np.hypot(u, v)
+    image[(r > 1.0) & (r < 1.3)] = 160.0
+    image[r <= 1.0] = 15.0 + rng.normal(0.0, 3.0, int((r <= 1.0).sum()))
+    pixels = np.clip(image, 1, 255).astype(np.uint8)
+    return Frame(pixels, (spacing, spacing), 0, 0.0, "generated")
+
+
+def test_the_reference_finds_a_tilted_flattened_lumen():
+    best = CandidateSearch(TINY, device="numpy").search(vessel_frame())[0]
+    assert math.hypot(best.cx - 45.0, best.cy - 30.0) < 1.5
+    assert best.a == pytest.approx(10.0, rel=0.2) and best.b == pytest.approx(7.0, rel=0.2)
+    assert (best.angle_deg - 30.0 + 90.0) % 180.0 - 90.0 == pytest.approx(0.0, abs=20.0)
+    assert best.wall_contrast > 0.5 and best.fitness > 0
+
+
+def test_millimetres_follow_the_spacing_and_the_same_vessel_is_found_at_two_spacings():
+    coarse = CandidateSearch(TINY, device="numpy").search(vessel_frame())[0]
+    fine_frame = vessel_frame((120, 160), (90.0, 60.0), (20.0, 14.0), spacing=0.05)
+    fine = CandidateSearch(TINY, device="numpy").search(fine_frame)[0]
+    assert fine.cx_mm == pytest.approx(coarse.cx_mm, abs=0.15)
+    assert fine.cy_mm == pytest.approx(coarse.cy_mm, abs=0.15)
+    assert fine.a_mm == pytest.approx(coarse.a_mm, rel=0.2)
+    assert fine.b_mm == pytest.approx(coarse.b_mm, rel=0.2)
+
+
+def test_candidate_axes_in_mm_use_the_spacing_along_each_axis():
+    c = Candidate(10, 20, 4, 2, 90.0, 1.0, 0.5, spacing_mm=(0.2, 0.1))
+    assert (c.cx_mm, c.cy_mm) == pytest.approx((1.0, 4.0))
+    assert (c.a_mm, c.b_mm) == pytest.approx((0.8, 0.2))  # a points down the rows
+
+
+def test_at_most_top_k_candidates_best_first():
+    found = CandidateSearch(TINY, device="numpy", top_k=3).search(vessel_frame())
+    assert 1 <= len(found) <= 3
+    assert [c.fitness for c in found] == sorted((c.fitness for c in found), reverse=True)
+
+
+def test_a_frame_without_spacing_needs_a_default():
+    frame = Frame(vessel_frame().pixels, None, 3, 0.0, "clip.mp4")
+    with pytest.raises(ValueError, match="frame 3 of clip.mp4 has no pixel spacing"):
+        CandidateSearch(TINY, device="numpy").search(frame)
+    assert CandidateSearch(TINY, device="numpy", default_spacing_mm=0.1).search(frame)
+
+
+def test_the_black_border_of_a_scanner_is_neither_a_lumen_nor_a_wall():
+    frame = vessel_frame()
+    pixels = frame.pixels.copy()
+    pixels[:, :12] = 0  # scanner border on the left
+    found = CandidateSearch(TINY, device="numpy").search(Frame(pixels, (0.1, 0.1), 0, 0.0, ""))
+    assert found and all(c.cx > 12 for c in found)
+    assert math.hypot(found[0].cx - 45.0, found[0].cy - 30.0) < 1.5
+
+
+def test_presets_are_in_millimetres_and_unknown_names_are_refused():
+    assert {"general", "femoral", "carotid", "jugular", "forearm"} <= set(PRESETS)
+    assert PRESETS["general"].radius_mm == (1.0, 7.0)
+    with pytest.raises(ValueError, match="unknown candidate preset 'knee'"):
+        CandidateSearch("knee", device="numpy")
+    with pytest.raises(ValueError, match="radius_mm"):
+        CandidatePreset("bad", radius_mm=(3.0, 1.0))
+
+
+def test_greedy_suppression_drops_duplicates_but_keeps_a_small_lumen_inside_a_big_fit():
+    def ellipses(rows):
+        cols = np.array(rows, float).T
+        n = cols.shape[1]
+        return Ellipses(*cols, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
+
+    e = ellipses(
+        [  # cx, cy, a, b, angle, fitness
+            (50, 50, 30, 30, 0, 9.0),  # big fit
+            (52, 50, 29, 29, 0, 8.0),  # its duplicate: dropped
+            (70, 50, 6, 6, 0, 7.0),  # small lumen inside the big one: kept
+            (130, 50, 10, 10, 0, 6.0),  # elsewhere: kept
+        ]
+    )
+    assert greedy_nms(e, 10, 1.5).tolist() == [0, 2, 3]
+    assert greedy_nms(e, 2, 1.5).tolist() == [0, 2]
+
+
+def test_recall_counts_regions_of_at_least_20_px_that_hold_a_candidate_centre():
+    mask = np.zeros((40, 40), bool)
+    mask[5:15, 5:15] = True  # found
+    mask[25:35, 25:35] = True  # missed
+    mask[0:2, 30:34] = True  # 8 px: too small to count
+    hit = Candidate(9.6, 10.2, 4, 4, 0, 1, 0.5, (0.1, 0.1))
+    beside = Candidate(20, 20, 4, 4, 0, 1, 0.5, (0.1, 0.1))
+    recall = frame_recall(mask, [hit, beside])
+    assert (recall.found, recall.regions, recall.frames) == (1, 2, 1)
+    assert recall.share == 0.5

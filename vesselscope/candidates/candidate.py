@@ -1,0 +1,53 @@
+"""Candidate: one ellipse the search proposes as a vessel lumen, in pixels and millimetres."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposed lumen: an ellipse in full-resolution pixels of the frame, with its scores.
+
+    Ellipse as cv2.ellipse and vesselscope.annotations: centre (cx, cy) with x = column and
+    y = row (pixel centres at integers), semi-axis `a` along angle_deg (from +x towards +y),
+    `b` across it; here a >= b and angle_deg is in (-90, 90].
+    fitness: the search's score, higher is more vessel-like: the mean grey-level step across
+      the outline (dark inside, bright outside; each sample capped at the preset's edge_cap),
+      times sqrt(mean radius in mm), times the wall contrast clipped to [0, 1].
+    wall_contrast: (outside - inside) / outside of the smoothed intensity; the method's wall test.
+    Both are measured at the working resolution the candidate was found at; the geometry is
+    refined at full resolution.
+    """
+
+    cx: float
+    cy: float
+    a: float
+    b: float
+    angle_deg: float
+    fitness: float
+    wall_contrast: float
+    spacing_mm: tuple[float, float]  # (row, col) mm per pixel of the frame searched
+
+    @property
+    def cx_mm(self) -> float:
+        return self.cx * self.spacing_mm[1]
+
+    @property
+    def cy_mm(self) -> float:
+        return self.cy * self.spacing_mm[0]
+
+    def _axis_mm(self, length_px: float, angle_deg: float) -> float:
+        # the semi-axis as a vector in pixels, measured in mm (exact for square pixels)
+        theta = math.radians(angle_deg)
+        row, col = self.spacing_mm
+        return length_px * math.hypot(math.cos(theta) * col, math.sin(theta) * row)
+
+    @property
+    def a_mm(self) -> float:
+        return self._axis_mm(self.a, self.angle_deg)
+
+    @property
+    def b_mm(self) -> float:
+        return self._axis_mm(self.b, self.angle_deg + 90.0)

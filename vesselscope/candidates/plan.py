@@ -1,0 +1,182 @@
+"""The search plan of one frame geometry: levels, shapes and tables, built once and reused.
+
+Cost control. Each level is the frame binned to a working resolution chosen in mm, so that the
+level's radii span 3-6 level pixels: level 0 carries the smallest octave of radii, each next
+level halves the resolution and doubles the radii. Every level costs the same samples per
+centre and has 4x fewer centres than the one before; the count of centres follows the field of
+view in mm, not the pixel count. Winners are then refined at full resolution (refine.py): a
+cost per winner, plus one smoothing pass over the frame that grows only linearly with pixels.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from vesselscope.candidates.presets import CandidatePreset
+from vesselscope.candidates.tables import ShapeTables, build_tables
+
+PX_AT_MIN_RADIUS = 3.0  # level-0 pixels across the smallest radius: enough for a gradient ring
+LEVEL_SAMPLES = 16  # outline samples per ellipse at a level (radii 3-6 px: one per ~1.5 px)
+LEVEL_SIGMA_PX = 1.0  # smoothing at every level, in that level's pixels
+LANES = 8  # centre columns are padded to a multiple of this (the kernel's vector width)
+REFINE_SAMPLES = 64
+REFINE_ROUNDS = 4
+# The refinement caps each sample's edge step at this many times the winner's own mean step
+# (at least the preset's edge_cap): enough to localise a wall (on simulated cines the radius
+# error fell from 0.20 mm uncapped to 0.14 mm), too little for one strong echo to drag the
+# outline onto it, and never so low that a high-contrast wall saturates all around.
+REFINE_CAP_FACTOR = 2.0
+
+
+def gaussian_taps(sigma_px: float) -> np.ndarray:
+    radius = max(1, math.ceil(3.0 * sigma_px))
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    taps = np.exp(-0.5 * (x / sigma_px) ** 2)
+    return (taps / taps.sum()).astype(np.float32)
+
+
+def edge_gain(sigma_px: float) -> float:
+    """Scale making the central difference of a Gaussian-smoothed step equal the step height.
+
+    So fitness reads as "mean grey-level step across the outline" at every level and at full
+    resolution, and one threshold fits them all.
+    """
+    return 1.0 / math.erf(1.0 / (sigma_px * math.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class LevelPlan:
+    index: int
+    bin_rows: int  # full-resolution pixels per level pixel, along rows and columns
+    bin_cols: int
+    rows: int
+    cols: int
+    spacing_mm: float  # size of a level pixel (geometric mean of the two axes)
+    tables: ShapeTables
+    weights: np.ndarray  # (K,) float32: size prior / samples, per shape
+    pad: int  # border of the padded level images, >= the tables' reach
+    cols_padded: int  # centre columns rounded up to LANES
+    first_row: int  # centre rows searched: [first_row, last_row)
+    last_row: int
+
+    @property
+    def stride(self) -> int:
+        return self.pad + self.cols_padded + self.pad
+
+    @property
+    def padded_rows(self) -> int:
+        return self.pad + self.rows + self.pad
+
+    @property
+    def window_rows(self) -> int:
+        return self.last_row - self.first_row
+
+    @property
+    def samples_per_frame(self) -> int:
+        return self.window_rows * self.cols * self.tables.count * self.tables.samples
+
+    def to_full(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Level pixel indices -> full-resolution (x, y) of the pixel centre."""
+        return (cols + 0.5) * self.bin_cols - 0.5, (rows + 0.5) * self.bin_rows - 0.5
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    preset: CandidatePreset
+    shape: tuple[int, int]
+    spacing_mm: tuple[float, float]
+    levels: tuple[LevelPlan, ...]
+    level_taps: np.ndarray
+    level_gain: float
+    refine_taps: np.ndarray
+    refine_gain: float
+    angle_step_deg: float  # spacing of the tried orientations: the refinement's first step
+    radius_step: float  # ratio between consecutive radii
+
+    @property
+    def samples_per_frame(self) -> int:
+        return sum(level.samples_per_frame for level in self.levels)
+
+
+def _level_shapes(preset: CandidatePreset, radii_mm: list[float], spacing: float) -> np.ndarray:
+    shapes = []
+    for radius in radii_mm:
+        r = radius / spacing
+        for s in preset.flattenings:
+            for angle in (0.0,) if s >= 1.0 else preset.angles_deg:
+                shapes.append((r / math.sqrt(s), r * math.sqrt(s), angle))
+    return np.array(shapes, dtype=np.float64)
+
+
+def _level_plan(
+    preset: CandidatePreset,
+    index: int,
+    bins: tuple[int, int],
+    radii_mm: list[float],
+    shape: tuple[int, int],
+    spacing_mm: tuple[float, float],
+) -> LevelPlan:
+    (bin_rows, bin_cols), (rows, cols) = bins, shape
+    spacing = math.sqrt(bin_rows * spacing_mm[0] * bin_cols * spacing_mm[1])
+    shapes = _level_shapes(preset, radii_mm, spacing)
+    tables = build_tables(shapes, LEVEL_SAMPLES, wall_px=max(1.0, preset.wall_mm / spacing))
+    radius_mm = np.sqrt(shapes[:, 0] * shapes[:, 1]) * spacing
+    centre_y = (np.arange(rows // bin_rows) + 0.5) * bin_rows - 0.5  # in full-resolution rows
+    searched = np.flatnonzero(
+        (centre_y >= preset.skin_mm / spacing_mm[0]) & (centre_y <= preset.max_depth * (rows - 1))
+    )
+    first, last = (int(searched[0]), int(searched[-1]) + 1) if searched.size else (0, 0)
+    return LevelPlan(
+        index=index,
+        bin_rows=bin_rows,
+        bin_cols=bin_cols,
+        rows=rows // bin_rows,
+        cols=cols // bin_cols,
+        spacing_mm=spacing,
+        tables=tables,
+        weights=(radius_mm**preset.size_prior / LEVEL_SAMPLES).astype(np.float32),
+        pad=tables.reach + 1,
+        cols_padded=-(-(cols // bin_cols) // LANES) * LANES,
+        first_row=first,
+        last_row=last,
+    )
+
+
+def build_plan(
+    preset: CandidatePreset, shape: tuple[int, int], spacing_mm: tuple[float, float]
+) -> SearchPlan:
+    rows, cols = shape
+    spacing_row, spacing_col = spacing_mm
+    low, high = preset.radius_mm
+    step = 2.0 ** (1.0 / preset.radii_per_octave)
+    count = int(math.floor(math.log(high / low, step) + 0.5)) + 1  # up to high, within half a step
+    radii = [low * step**i for i in range(count)]
+    target = low / PX_AT_MIN_RADIUS
+    base_rows = max(1, round(target / spacing_row))
+    base_cols = max(1, round(target / spacing_col))
+    levels = []
+    for index in range(math.ceil(count / preset.radii_per_octave)):
+        bins = (base_rows << index, base_cols << index)
+        if rows // bins[0] < 1 or cols // bins[1] < 1:
+            break  # the frame is smaller than one pixel of this level: no larger radii fit
+        octave = radii[index * preset.radii_per_octave : (index + 1) * preset.radii_per_octave]
+        levels.append(_level_plan(preset, index, bins, octave, shape, spacing_mm))
+    mean_spacing = math.sqrt(spacing_row * spacing_col)
+    refine_sigma = max(0.7, preset.refine_sigma_mm / mean_spacing)
+    angles = sorted(preset.angles_deg)
+    angle_step = min(np.diff(angles + [angles[0] + 180.0])) if len(angles) > 1 else 90.0
+    return SearchPlan(
+        preset=preset,
+        shape=(rows, cols),
+        spacing_mm=(spacing_row, spacing_col),
+        levels=tuple(levels),
+        level_taps=gaussian_taps(LEVEL_SIGMA_PX),
+        level_gain=edge_gain(LEVEL_SIGMA_PX),
+        refine_taps=gaussian_taps(refine_sigma),
+        refine_gain=edge_gain(refine_sigma),
+        angle_step_deg=float(angle_step),
+        radius_step=step,
+    )

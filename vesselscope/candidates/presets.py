@@ -1,0 +1,87 @@
+"""Per-anatomy parameters of the candidate search, in millimetres (converted per frame).
+
+Radii are mean lumen radii sqrt(a * b): a flattened vessel of the same area has the same radius,
+so one radius list serves every flattening. Values come from the method's femoral defaults
+(../shared/reference/vessel-detection-method.md), the simulator's anatomy and the usgra-seg masks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CandidatePreset:
+    name: str
+    radius_mm: tuple[float, float]  # smallest and largest mean lumen radius searched
+    # minor/major axis ratios tried; 1.0 is the circle. Real lumens are 0.4-0.95.
+    flattenings: tuple[float, ...] = (1.0, 0.72, 0.52)
+    # orientations (cv2.ellipse convention) tried for every flattening below 1
+    angles_deg: tuple[float, ...] = (0.0, 45.0, 90.0, 135.0)
+    radii_per_octave: int = 3
+    skin_mm: float = 3.0  # no centre shallower than this (skin, reverberation)
+    max_depth: float = 1.0  # no centre deeper than this share of the image depth
+    # Each outline sample's edge step counts up to this many grey levels (0-255 input): a
+    # bright fascia line then cannot outvote a whole outline of moderate evidence.
+    edge_cap: float = 10.0
+    # A shape's score is multiplied by (mean radius in mm)^size_prior. Small dark gaps between
+    # bright fascia lines fit small ellipses as well as lumens fit large ones; on usgra-seg the
+    # top-10 recall was ~0.6 without this prior and ~0.87 with 0.5 (0.35 and 0.75 did worse).
+    size_prior: float = 0.5
+    min_fitness: float = 1.0  # the score below which no candidate is kept (see Candidate)
+    # (outside - inside) / outside of the smoothed intensity; the method's wall test
+    min_wall_contrast: float = 0.2
+    wall_mm: float = 0.4  # how far outside the outline the wall is sampled
+    # greedy suppression: a centre inside an accepted ellipse scaled by this is dropped
+    nms_enlarge: float = 1.5
+    # smoothing of the full-resolution gradient for the shape refinement (on simulated cines
+    # 0.2 mm gave the smallest radius error of 0.15, 0.2 and 0.3 mm)
+    refine_sigma_mm: float = 0.2
+
+    def __post_init__(self) -> None:
+        low, high = self.radius_mm
+        problem = None
+        if not 0 < low <= high:
+            problem = f"radius_mm must be 0 < min <= max, got {self.radius_mm}"
+        elif not self.flattenings or not all(0.2 <= s <= 1.0 for s in self.flattenings):
+            problem = f"flattenings must be in [0.2, 1], got {self.flattenings}"
+        elif not 0 < self.max_depth <= 1:
+            problem = f"max_depth must be in (0, 1], got {self.max_depth}"
+        elif self.radii_per_octave < 1:
+            problem = f"radii_per_octave must be >= 1, got {self.radii_per_octave}"
+        if problem:
+            raise ValueError(f"candidate preset {self.name!r}: {problem}")
+
+
+PRESETS: dict[str, CandidatePreset] = {
+    p.name: p
+    for p in (
+        # Wide net for unknown anatomy: 1-7 mm covers forearm arteries to femoral veins.
+        CandidatePreset("general", radius_mm=(1.0, 7.0)),
+        # The method's own ranges (impl.: r up to 6 mm, skin 5 mm, 85% depth), widened to veins.
+        CandidatePreset("femoral", radius_mm=(2.5, 7.0), skin_mm=5.0, max_depth=0.85),
+        # Common carotid 3-4 mm radius; the jugular beside it is larger and flatter.
+        CandidatePreset("carotid", radius_mm=(2.0, 6.0), skin_mm=4.0, max_depth=0.9),
+        CandidatePreset(
+            "jugular",
+            radius_mm=(2.0, 8.0),
+            flattenings=(1.0, 0.72, 0.52, 0.38),
+            skin_mm=3.0,
+            max_depth=0.9,
+        ),
+        # Radial/ulnar arteries and their venae comitantes: 0.4-2.5 mm, close to the skin. No
+        # size prior: here the lumens are the small things (simulated forearm recall 0.51 ->
+        # 0.88 at K=10 without it).
+        CandidatePreset("forearm", radius_mm=(0.4, 2.5), skin_mm=1.0, wall_mm=0.2, size_prior=0.0),
+    )
+}
+
+
+def get_preset(preset: str | CandidatePreset) -> CandidatePreset:
+    if isinstance(preset, CandidatePreset):
+        return preset
+    try:
+        return PRESETS[preset]
+    except KeyError:
+        known = ", ".join(PRESETS)
+        raise ValueError(f"unknown candidate preset {preset!r} (known: {known})") from None
