@@ -1,4 +1,7 @@
-"""`vesselscope bench --stage candidates [SOURCE]`: latency and throughput of a pipeline stage.
+"""`vesselscope bench [SOURCE]`: latency and throughput of the detector, end to end by default.
+
+--stage candidates measures the candidate search alone (with the NumPy reference's speed-up and
+the gather-limit efficiency); --stage classifier times one frame's batch of 8 crops.
 
 With --recall DATA, the same command measures the candidate recall instead: DATA is a folder
 laid out like usgra-seg (images/, masks/ with palette index 2 = vessel) or a sim:// URI.
@@ -28,13 +31,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--stage",
-        choices=["candidates"],
-        default="candidates",
-        help="what to measure (default: candidates)",
+        choices=["pipeline", "candidates", "classifier"],
+        default="pipeline",
+        help="what to measure (default: pipeline, end to end)",
     )
     parser.add_argument("--preset", default="general", help="candidate preset (default: general)")
     parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
-    parser.add_argument("--top-k", type=int, default=10, help="candidates per frame (10)")
+    parser.add_argument("--model", help="ONNX classifier (default: the shipped model)")
+    parser.add_argument(
+        "--top-k", type=int, help="candidates per frame (pipeline: 8 classified; candidates: 10)"
+    )
     parser.add_argument(
         "--spacing",
         type=float,
@@ -64,12 +70,17 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(PRESETS)
         raise SystemExit(f"vesselscope: error: unknown preset {args.preset!r} ({known})")
     if args.recall:
+        args.top_k = args.top_k or 10
         return _recall(args)
-    return _bench(args)
+    if args.stage == "classifier":
+        return _bench_classifier(args)
+    frames = _frames(args)
+    if args.stage == "pipeline":
+        return _bench_pipeline(args, frames)
+    return _bench(args, frames)
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from vesselscope.candidates.bench import bench_candidates, report_lines
+def _frames(args: argparse.Namespace) -> list:
     from vesselscope.sources import open_source
 
     with open_source(args.source, spacing_mm=args.spacing) as source:
@@ -79,11 +90,46 @@ def _bench(args: argparse.Namespace) -> int:
         raise SourceError(args.source, "has no frames")
     if frames[0].spacing_mm is None:
         raise SourceError(args.source, "does not say its pixel spacing: pass --spacing MM")
+    return frames
+
+
+def _bench_pipeline(args: argparse.Namespace, frames: list) -> int:
+    from vesselscope.detection.bench import bench_pipeline, pipeline_lines
+    from vesselscope.detection.detector import DetectorSettings
+
+    settings = DetectorSettings(
+        preset=args.preset, device=args.device, model=args.model, top_k=args.top_k or 8
+    )
+    report = bench_pipeline(frames, settings)
+    if args.json:
+        print(json.dumps({"source": args.source, "stage": "pipeline", **report}, indent=1))
+    else:
+        print("\n".join(pipeline_lines(args.source, report)))
+    return 0
+
+
+def _bench_classifier(args: argparse.Namespace) -> int:
+    from vesselscope.classifier import benchmark_classifier
+
+    report = benchmark_classifier(n_crops=args.top_k or 8, model_path=args.model)
+    if args.json:
+        print(json.dumps({"stage": "classifier", **report}, indent=1))
+    else:
+        for key, value in report.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v:.3f}" for k, v in value.items())
+            print(f"{key:10s} {value}")
+    return 0
+
+
+def _bench(args: argparse.Namespace, frames: list) -> int:
+    from vesselscope.candidates.bench import bench_candidates, report_lines
+
     report = bench_candidates(
         frames,
         args.preset,
         device=args.device,
-        top_k=args.top_k,
+        top_k=args.top_k or 10,
         reference_frames=args.reference_frames,
         default_spacing_mm=args.spacing,
     )

@@ -1,0 +1,70 @@
+"""The Detector end to end on a small simulated cine, and the replay / evaluate / bench commands."""
+
+import json
+
+import pytest
+
+from vesselscope import open_source
+from vesselscope.cli import main
+from vesselscope.detection.detector import Detector, DetectorSettings
+
+CINE = "sim://femoral?seed=5&frames=12&size=160,160"
+
+
+@pytest.fixture(scope="module")
+def results():
+    detector = Detector(DetectorSettings(preset="femoral"))
+    source = open_source(CINE)
+    return source, detector, [detector.process(frame) for frame in source]
+
+
+def test_detector_reports_stages_candidates_and_stable_tracks(results):
+    source, detector, frame_results = results
+    last = frame_results[-1]
+    assert set(last.timings_ms) == {"candidates", "classifier", "tracker", "total"}
+    assert last.timings_ms["total"] >= last.timings_ms["candidates"]
+    assert 0 < len(last.candidates) <= 8
+    assert all(0.0 <= c.score <= 1.0 for c in last.candidates)
+    assert {r.score < last.threshold for r in last.rejected} <= {True}
+    # The femoral artery (the larger, round vessel) is found and keeps one track id.
+    truth = source.truth(len(source) - 1)
+    artery = next(t for t in truth if t.label == "artery")
+    ids = set()
+    for result in frame_results[4:]:
+        near = [v for v in result.vessels if abs(v.cx - artery.cx) + abs(v.cy - artery.cy) < 10]
+        assert near, f"artery missed in frame {result.frame_index}"
+        ids.add(near[0].track_id)
+    assert len(ids) == 1
+    assert detector.provider == "CPUExecutionProvider"
+
+
+def test_replay_writes_annotated_video_and_json_lines(tmp_path, capsys):
+    out, lines = tmp_path / "annotated.mp4", tmp_path / "results.jsonl"
+    code = main(["replay", CINE, "--out", str(out), "--json", str(lines), "--preset", "femoral"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "replayed 12 frames" in text and "vessels per frame" in text and "total" in text
+    records = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert [r["frame"] for r in records] == list(range(12))
+    assert len(open_source(out)) == 12
+
+
+def test_evaluate_against_simulated_truth_writes_the_report(tmp_path, capsys):
+    from vesselscope.simulator import write_simulation
+
+    cine, _ = write_simulation(tmp_path / "c.mha", "femoral", 15, 5, (256, 256), None, 30.0)
+    report = tmp_path / "report"
+    assert main(["evaluate", str(cine), "--report", str(report), "--preset", "femoral"]) == 0
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["frames"] == 15 and metrics["precision"] >= 0.9 and metrics["recall"] > 0.35
+    assert metrics["centre_error_mm"]["mean"] < 1.0
+    assert (report / "report.html").is_file() and (report / "pr_curve.png").is_file()
+    assert "f1" in capsys.readouterr().out
+
+
+def test_bench_prints_every_stage_as_json(capsys):
+    assert main(["bench", CINE, "--frames", "5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stage"] == "pipeline" and report["frames"] == 5
+    assert set(report["latency_ms"]) == {"candidates", "classifier", "tracker", "total"}
+    assert report["latency_ms"]["total"]["p95"] > 0

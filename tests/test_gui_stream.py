@@ -1,0 +1,64 @@
+"""The viewer on a live stream: state shown as it changes, drops counted, freeze, record."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from tests.test_gui_support import FakeDetector, make_window
+from vesselscope.gui.hud import badges, display_state
+from vesselscope.sources import open_source
+
+
+class SlowDetector(FakeDetector):
+    """Slower than the stream's 100 fps: newest frame wins, the others are counted dropped."""
+
+    def process(self, frame):  # noqa: ANN001, ANN201
+        time.sleep(0.04)
+        return super().process(frame)
+
+
+def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path, make_detector=SlowDetector)
+    s = window.state
+    window.store.last_folder = str(tmp_path)  # where R records
+    window.open_path("fakelive://80")
+    qtbot.waitUntil(lambda: s.stream == "live" and s.frame is not None, timeout=5000)
+    assert display_state(s) == "live" and window.status.badge.text() == "● LIVE"
+    assert not window.actions["play"].isEnabled() and window.actions["freeze"].isEnabled()
+    assert not window.cine.slider.isEnabled()  # a live view has nothing to scrub yet
+    window.actions["record"].trigger()
+    qtbot.waitUntil(lambda: s.recording is not None, timeout=5000)
+    assert badges(s)[0][0] == "● REC"
+    qtbot.waitUntil(lambda: s.buffered >= 5, timeout=5000)
+    window.actions["freeze"].trigger()
+    assert s.frozen and window.actions["freeze"].isChecked() and window.cine.slider.isEnabled()
+    assert window.status.badge.text() == "● FROZEN" and s.index == s.buffered - 1
+    shown = s.frame.index
+    window.actions["step_back"].trigger()  # scrolls back through the cine buffer
+    assert s.index == s.buffered - 2 and s.frame.index < shown
+    qtbot.wait(100)
+    assert s.frame is window.controller.buffer[s.index].frame  # the stream goes on unseen
+    window.actions["freeze"].trigger()
+    assert not s.frozen
+    qtbot.waitUntil(lambda: s.stream == "stalled", timeout=5000)  # 80 frames, then silence
+    assert window.status.badge.text() == "● STALLED" and "no image" in s.stream_reason
+    assert s.stats.dropped > 0 and s.stats.fps_in > s.stats.fps_out
+    window.actions["record"].trigger()
+    qtbot.waitUntil(lambda: s.recording is None, timeout=5000)
+    (recorded,) = tmp_path.glob("vesselscope-recording-*.mhd")
+    with open_source(recorded) as source:
+        values = [int(frame.pixels[0, 0]) for frame in source]
+    # Every frame from the start of the recording, although most were never detected.
+    assert values == list(range(values[0], 80)) and len(values) > 20
+
+
+def test_closing_the_window_stops_the_stream(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.open_path("fakelive://1000")
+    qtbot.waitUntil(lambda: window.state.stream == "live", timeout=5000)
+    worker = window.controller.worker
+    window.close()
+    assert not worker.isRunning()
+    streams = [t.name for t in threading.enumerate() if t.name.endswith("fakelive://1000")]
+    assert streams == []  # the receiver and watchdog threads of the stream are gone too

@@ -1,0 +1,115 @@
+"""Calipers in millimetres and the ground-truth annotation tool of the viewer."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from PyQt6.QtCore import Qt
+
+from tests.test_gui_support import drag, make_window, open_and_wait, wait_for_frame, write_test_cine
+from vesselscope.annotations import load_annotations
+from vesselscope.gui.annotation_items import AnnotationItem
+from vesselscope.gui.calipers import Caliper, caliper_names
+
+
+def test_caliper_readings_follow_row_and_column_spacing():
+    spacing = (0.2, 0.1)  # rows 0.2 mm, columns 0.1 mm
+    down = Caliper("distance", (10, 10), (10, 40), 0, spacing)
+    across = Caliper("distance", (10, 10), (40, 10), 0, spacing)
+    assert down.length == pytest.approx(6.0) and across.length == pytest.approx(3.0)
+    assert down.describe() == "6.00 mm"
+    box = Caliper("ellipse", (0, 0), (40, 20), 0, spacing)
+    assert box.diameters == pytest.approx((4.0, 4.0))
+    assert box.area == pytest.approx(math.pi * 4.0)  # a 4 mm circle
+    assert box.circumference == pytest.approx(math.pi * 4.0)
+    assert Caliper("distance", (0, 0), (3, 4), 0, None).describe() == "5.00 px"
+    assert caliper_names([down, box, across]) == ["D1", "E1", "D2"]
+    with pytest.raises(ValueError, match="kind"):
+        Caliper("angle", (0, 0), (1, 1), 0, None)
+
+
+def test_calipers_measured_with_the_mouse_on_non_square_pixels(qtbot, tmp_path):
+    cine = write_test_cine(tmp_path, spacing=(0.2, 0.1))
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, cine)
+    rect = window.view.image.sceneBoundingRect()  # 64 columns x 0.1, 48 rows x 0.2
+    assert (rect.width(), rect.height()) == pytest.approx((6.4, 9.6))
+    window.actions["tool_distance"].trigger()
+    drag(window.view, (10, 5), (10, 35))  # 30 rows
+    window.actions["tool_ellipse"].trigger()
+    drag(window.view, (20, 10), (60, 30))  # 40 x 20 px: a 4 mm circle on screen
+    calipers = window.state.calipers
+    assert [c.kind for c in calipers] == ["distance", "ellipse"]
+    assert calipers[0].length == pytest.approx(6.0, abs=1e-6)
+    assert calipers[1].diameters == pytest.approx((4.0, 4.0), abs=1e-6)
+    rows = [window.caliper_panel.list.item(i).text() for i in range(2)]
+    assert rows[0].startswith("D1  6.00 mm") and rows[1].startswith("E1  4.00 × 4.00 mm")
+    assert len(window.view.calipers.childItems()) > 0
+    window.caliper_panel.list.setCurrentRow(0)
+    window.actions["delete"].trigger()
+    assert [c.kind for c in window.state.calipers] == ["ellipse"]
+    window.actions["clear_calipers"].trigger()
+    assert window.state.calipers == [] and window.caliper_panel.list.count() == 0
+
+
+def test_pan_drag_and_zoom_do_not_measure(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))
+    view = window.view
+    before = view.transform().m11()
+    view.zoom(2.0)
+    assert view.transform().m11() == pytest.approx(before * 2)
+    drag(view, (10, 10), (30, 30))  # the pan tool: a drag moves the image
+    drag(view, (10, 10), (30, 30), Qt.MouseButton.MiddleButton)
+    assert window.state.calipers == []
+    window.actions["fit"].trigger()
+    assert view.transform().m11() == pytest.approx(before)
+
+
+def test_annotate_label_move_resize_copy_save_and_reload(qtbot, tmp_path):
+    cine = write_test_cine(tmp_path)
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, cine)
+    s = window.state
+    window.actions["tool_annotate"].trigger()
+    drag(window.view, (10, 10), (30, 20))  # a box 20 x 10 px
+    (ellipse,) = s.annotations.vessels(0)
+    assert (ellipse.cx, ellipse.cy, ellipse.a, ellipse.b) == pytest.approx((20, 15, 10, 5))
+    assert ellipse.label == "artery" and ellipse.track == 1 and s.selection == 0
+    window.actions["label_vein"].trigger()
+    assert s.annotations.vessels(0)[0].label == "vein" and s.annotation_label == "vein"
+    drag(window.view, (20, 15), (25, 18))  # drag the ellipse itself: it moves
+    moved = s.annotations.vessels(0)[0]
+    # Qt moves items by whole screen pixels: within a tenth of a frame pixel here.
+    assert (moved.cx, moved.cy, moved.a) == pytest.approx((25, 18, 10), abs=0.1)
+    # The round handle, at the end of axis a, dragged to 12 px straight below the centre.
+    drag(window.view, (moved.cx + 10, moved.cy), (moved.cx, moved.cy + 12))
+    turned = s.annotations.vessels(0)[0]
+    assert (turned.a, turned.angle_deg, turned.b) == pytest.approx((12, 90, 5), abs=0.1)
+    # The square handle, at the end of axis b, now 5 px left of the centre: pulled out to 7.
+    drag(window.view, (turned.cx - 5, turned.cy), (turned.cx - 7, turned.cy + 1))
+    assert s.annotations.vessels(0)[0].b == pytest.approx(7, abs=0.1)
+    assert "vein" in window.annotation_panel.list.item(0).text()
+    window.actions["copy_next"].trigger()
+    wait_for_frame(qtbot, window, 1)
+    assert s.annotations.vessels(1) == s.annotations.vessels(0)
+    window.actions["label_artery"].trigger()  # relabels the selected copy only
+    assert [e.label for e in (s.annotations.vessels(0)[0], s.annotations.vessels(1)[0])] == [
+        "vein",
+        "artery",
+    ]
+    target = tmp_path / "cine.truth.json"
+    window.files.save_annotations_to(str(target))
+    qtbot.waitUntil(target.exists, timeout=5000)
+    saved = load_annotations(target)
+    assert saved.spacing_mm == (0.5, 0.5) and saved.source == "cine.mha"
+    assert sorted(saved.frames) == [0, 1] and saved.vessels(1)[0].label == "artery"
+    window.actions["delete"].trigger()
+    assert s.annotations.vessels(1) == []
+    window.files.load_annotations_from(str(target))
+    qtbot.waitUntil(lambda: s.annotations.vessels(1) != [], timeout=5000)
+    assert s.annotations.vessels(1)[0].label == "artery"
+    assert len([i for i in window.view.annotations.childItems() if isinstance(i, AnnotationItem)])
+    window.files.load_annotations_from(str(tmp_path / "missing.json"))
+    qtbot.waitUntil(lambda: "missing.json" in s.error, timeout=5000)

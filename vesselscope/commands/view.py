@@ -1,0 +1,70 @@
+"""`vesselscope view [SOURCE]`: the desktop viewer; without SOURCE, a page to open one."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "view", help="open the desktop viewer on a recording or a live stream"
+    )
+    parser.add_argument(
+        "source",
+        nargs="?",
+        help="file, folder or stream URI (sim://femoral, igtl://host:port, capture://0); "
+        "default: a start page offering Open… and the demo cine",
+    )
+    parser.add_argument(
+        "--spacing", type=float, metavar="MM", help="mm per pixel, overriding the source's"
+    )
+    parser.add_argument("--preset", help="candidate preset (default: the one last used)")
+    parser.add_argument("--model", help="ONNX classifier (default: the one last used)")
+    parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
+    parser.add_argument("--play", action="store_true", help="start playing a recording at once")
+    parser.add_argument(
+        "--settings", metavar="INI", help="settings file to use instead of the user's"
+    )
+    parser.add_argument(
+        "--measure",
+        type=float,
+        metavar="S",
+        help="play for S seconds, print how long the GUI event loop was blocked, and quit",
+    )
+    parser.add_argument(
+        "--screenshot", metavar="PNG", help="save a picture of the window, then quit"
+    )
+    parser.add_argument(
+        "--after",
+        type=float,
+        default=4.0,
+        metavar="S",
+        help="seconds to wait before --screenshot (default: 4)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vesselscope.candidates import PRESETS
+
+    if args.preset is not None and args.preset not in PRESETS:
+        raise SystemExit(
+            f"vesselscope: error: unknown preset {args.preset!r} ({', '.join(PRESETS)})"
+        )
+    # Qt is imported here, not at the top: the other commands must work without a display.
+    from vesselscope.gui.app import ViewerOptions, run_viewer
+
+    return run_viewer(
+        ViewerOptions(
+            source=args.source,
+            spacing_mm=args.spacing,
+            preset=args.preset,
+            model=args.model,
+            device=args.device,
+            settings_path=args.settings,
+            play=args.play,
+            measure_s=args.measure,
+            screenshot=args.screenshot,
+            screenshot_after_s=args.after,
+        )
+    )

@@ -1,0 +1,96 @@
+"""Edits of the ground-truth annotations in a ViewerState (no Qt): add, change, label, copy.
+
+Ellipses are kept per frame index in the state's Annotations, the same object that
+save_annotations writes, so what is saved is exactly what is on screen. Each edit notifies
+"annotations" once, which redraws the layer and the side panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from vesselscope.annotations import EllipseAnnotation
+from vesselscope.gui.calipers import Point
+from vesselscope.gui.state import ViewerState
+
+MIN_AXIS_PX = 1.0  # a click without a drag draws nothing
+
+
+def frame_index(state: ViewerState) -> int | None:
+    """The frame being annotated: annotations belong to frames of a recording only."""
+    if state.frame is None or state.source is None or state.source.live:
+        return None
+    return state.frame.index
+
+
+def current_ellipses(state: ViewerState) -> list[EllipseAnnotation]:
+    index = frame_index(state)
+    return list(state.annotations.vessels(index)) if index is not None else []
+
+
+def _store(state: ViewerState, index: int, ellipses: list[EllipseAnnotation]) -> None:
+    if ellipses:
+        state.annotations.frames[index] = ellipses
+    else:
+        state.annotations.frames.pop(index, None)
+    state.notify("annotations")
+
+
+def _next_track(state: ViewerState) -> int:
+    tracks = [e.track for ellipses in state.annotations.frames.values() for e in ellipses]
+    return max((t for t in tracks if t is not None), default=0) + 1
+
+
+def add_ellipse(state: ViewerState, corner: Point, opposite: Point) -> int | None:
+    """Add the ellipse inscribed in the box corner-opposite (pixels); returns its number."""
+    index = frame_index(state)
+    a, b = abs(opposite[0] - corner[0]) / 2, abs(opposite[1] - corner[1]) / 2
+    if index is None or a < MIN_AXIS_PX or b < MIN_AXIS_PX:
+        return None
+    centre = ((corner[0] + opposite[0]) / 2, (corner[1] + opposite[1]) / 2)
+    ellipse = EllipseAnnotation(
+        *centre, a, b, 0.0, label=state.annotation_label, track=_next_track(state)
+    )
+    ellipses = [*current_ellipses(state), ellipse]
+    _store(state, index, ellipses)
+    state.selection = len(ellipses) - 1
+    return len(ellipses) - 1
+
+
+def change_ellipse(state: ViewerState, number: int, ellipse: EllipseAnnotation) -> None:
+    index = frame_index(state)
+    ellipses = current_ellipses(state)
+    if index is not None and 0 <= number < len(ellipses):
+        ellipses[number] = ellipse
+        state.selection = number
+        _store(state, index, ellipses)
+
+
+def relabel(state: ViewerState, number: int | None, label: str) -> None:
+    ellipses = current_ellipses(state)
+    if number is not None and 0 <= number < len(ellipses):
+        change_ellipse(state, number, replace(ellipses[number], label=label))
+
+
+def delete_ellipse(state: ViewerState, number: int | None) -> None:
+    index = frame_index(state)
+    ellipses = current_ellipses(state)
+    if index is not None and number is not None and 0 <= number < len(ellipses):
+        del ellipses[number]
+        state.selection = None
+        _store(state, index, ellipses)
+
+
+def copy_to_next(state: ViewerState) -> int | None:
+    """Copy this frame's ellipses (tracks kept) onto the next frame; returns its index.
+
+    Vessels move little between frames, so the copy is a head start to adjust, not a guess
+    to trust. An existing annotation of the next frame is replaced.
+    """
+    index = frame_index(state)
+    ellipses = current_ellipses(state)
+    if index is None or not ellipses or index + 1 >= (state.source.frame_count or 0):
+        return None
+    state.annotations.frames[index + 1] = list(ellipses)
+    state.notify("annotations")
+    return index + 1

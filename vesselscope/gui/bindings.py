@@ -1,0 +1,112 @@
+"""bind_actions: what each action does, and how its checked and enabled look follow the state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PyQt6.QtGui import QActionGroup
+
+from vesselscope.gui import annotation_edits
+from vesselscope.gui.actions import pause_icon, play_icon
+
+if TYPE_CHECKING:
+    from vesselscope.gui.main_window import MainWindow
+
+TOGGLES = ("show_vessels", "show_rejected", "show_track_ids")
+TOOLS = {
+    "tool_pan": "pan",
+    "tool_distance": "distance",
+    "tool_ellipse": "ellipse",
+    "tool_annotate": "annotate",
+}
+RECORDING_ONLY = ("play", "tool_annotate", "copy_next")
+STEPS = ("step_back", "step_forward")  # through a recording, or a frozen stream's cine buffer
+NEEDS_SOURCE = ("export_png", "export_mp4", "spacing", "save_annotations", "load_annotations")
+
+
+def bind_actions(window: MainWindow) -> None:
+    a, c, f, s = window.actions, window.controller, window.files, window.state
+    label = window.annotation_panel.set_label
+    triggers = {
+        "open": f.open_dialog,
+        "open_stream": f.open_stream_dialog,
+        "demo": f.open_demo,
+        "spacing": f.spacing_dialog,
+        "export_png": f.export_png,
+        "export_mp4": f.export_mp4,
+        "quit": window.close,
+        "play": c.play_pause,
+        "step_back": lambda: c.step(-1),
+        "step_forward": lambda: c.step(1),
+        "freeze": c.toggle_freeze,
+        "record": lambda: c.record(window.store.last_folder),
+        "fit": window.view.fit,
+        "zoom_in": lambda: window.view.zoom(1.25),
+        "zoom_out": lambda: window.view.zoom(0.8),
+        "delete": lambda: delete_selected(window),
+        "clear_calipers": lambda: s.update(calipers=[]),
+        "label_artery": lambda: label("artery"),
+        "label_vein": lambda: label("vein"),
+        "label_unknown": lambda: label("unknown"),
+        "copy_next": lambda: copy_to_next(window),
+        "save_annotations": f.save_annotations,
+        "load_annotations": f.load_annotations,
+        "load_model": f.load_model,
+        "shipped_model": lambda: setattr(s, "model", None),
+    }
+    for name, slot in triggers.items():
+        a[name].triggered.connect(lambda _checked=False, slot=slot: slot())
+    # Recording starts when the worker says so (it may fail): until then the action shows the
+    # state, not the click.
+    a["record"].triggered.connect(lambda _checked=False: a["record"].setChecked(bool(s.recording)))
+    for name in TOGGLES:
+        a[name].setChecked(getattr(s, name))
+        a[name].toggled.connect(lambda on, name=name: setattr(s, name, on))
+    group = QActionGroup(window)
+    for name, tool in TOOLS.items():
+        group.addAction(a[name])
+        a[name].triggered.connect(lambda _checked=False, tool=tool: setattr(s, "tool", tool))
+    s.subscribe(lambda name: _follow(window, name))
+    for name in ("source", "tool", "playing", "frozen", "recording"):
+        _follow(window, name)
+
+
+def _follow(window: MainWindow, name: str) -> None:
+    a, s = window.actions, window.state
+    live = s.source is not None and s.source.live
+    if name in TOGGLES:
+        a[name].setChecked(getattr(s, name))
+    elif name == "tool":
+        a[next(k for k, v in TOOLS.items() if v == s.tool)].setChecked(True)
+    elif name == "playing":
+        a["play"].setIcon(pause_icon(window) if s.playing else play_icon(window))
+    elif name == "recording":
+        a["record"].setChecked(bool(s.recording))
+    if name in ("frozen", "source"):
+        a["freeze"].setChecked(s.frozen)
+        for action in STEPS:
+            a[action].setEnabled(s.source is not None and (not live or s.frozen))
+    if name == "source":
+        for action in RECORDING_ONLY:
+            a[action].setEnabled(s.source is not None and not live)
+        for action in NEEDS_SOURCE:
+            a[action].setEnabled(s.source is not None)
+        a["freeze"].setEnabled(live)
+        a["record"].setEnabled(live)
+        if live and s.tool == "annotate":
+            s.tool = "pan"
+
+
+def delete_selected(window: MainWindow) -> None:
+    """Delete the selected ellipse when annotating, else the selected caliper."""
+    s = window.state
+    if s.tool == "annotate":
+        annotation_edits.delete_ellipse(s, s.selection)
+    else:
+        window.caliper_panel.remove_selected()
+
+
+def copy_to_next(window: MainWindow) -> None:
+    target = annotation_edits.copy_to_next(window.state)
+    if target is not None:
+        window.controller.seek(target)

@@ -1,0 +1,35 @@
+"""Calipers drawn over the image: a line with crossed ends, or a dashed ellipse, with a reading."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt
+from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsLineItem
+
+from vesselscope.gui.calipers import Caliper, caliper_names
+from vesselscope.gui.overlay_items import LabelItem, Layer, Marker, cosmetic_pen
+from vesselscope.gui.theme import CALIPER
+
+
+def draw_calipers(layer: Layer, calipers: list[Caliper]) -> None:
+    for name, caliper in zip(caliper_names(calipers), calipers, strict=True):
+        draw_caliper(layer, caliper, f"{name} {caliper.describe()}")
+
+
+def draw_caliper(layer: Layer, caliper: Caliper, text: str | None) -> None:
+    """One caliper; `text` None draws the shape only (while it is being dragged out)."""
+    start, end = QPointF(*caliper.start), QPointF(*caliper.end)
+    pen = cosmetic_pen(CALIPER, 1.5)
+    if caliper.kind == "distance":
+        QGraphicsLineItem(QLineF(start, end), layer).setPen(pen)
+        Marker(start, CALIPER, layer, size=6)
+        Marker(end, CALIPER, layer, size=6)
+        anchor = (start + end) / 2  # beside the middle: vessel labels sit above the vessels
+    else:
+        pen.setStyle(Qt.PenStyle.DashLine)
+        box = QRectF(start, end).normalized()
+        QGraphicsEllipseItem(box, layer).setPen(pen)
+        Marker(box.center(), CALIPER, layer, size=4)
+        anchor = QPointF(box.right(), box.center().y())
+    if text is not None:
+        label = LabelItem(text, CALIPER, layer, anchor, beside=True)
+        label.setZValue(1)  # readings above every outline

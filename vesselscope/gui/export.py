@@ -1,0 +1,102 @@
+"""Exports: the annotated frame as PNG, the annotated cine as mp4 (in a thread, cancellable).
+
+Both draw with the core's render_overlay, so an exported cine matches `vesselscope replay`'s.
+Exports carry no patient identifiers: PNG and mp4 get pixels and the overlay only (no text
+chunks, no DICOM header), the mp4's sidecar holds only spacing and frame rate, and the suggested
+file names never repeat the source's name, which may contain a patient's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import cv2
+from PyQt6.QtCore import QObject, QThread, pyqtSignal
+
+from vesselscope.detection.detector import Detector, DetectorSettings
+from vesselscope.detection.results import FrameResult
+from vesselscope.errors import SourceError
+from vesselscope.evaluation.overlay import render_overlay
+from vesselscope.frame import Frame
+from vesselscope.gui.reporting import collecting_warnings, describe_error
+from vesselscope.gui.worker import yield_to_the_gui
+from vesselscope.sources import open_source
+from vesselscope.writers.video import VideoRecorder
+
+Pair = tuple[Frame, FrameResult | None]
+
+
+def write_png(path: str | Path, frame: Frame, result: FrameResult | None, rejected: bool) -> Path:
+    image = render_overlay(frame, result, show_rejected=rejected)
+    ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise SourceError(path, "OpenCV could not encode the PNG")
+    target = Path(path)
+    target.write_bytes(data.tobytes())
+    return target
+
+
+def detected_frames(
+    path: str,
+    spacing_mm: float | None,
+    settings: DetectorSettings,
+    make_detector: Callable[[DetectorSettings], Detector] = Detector,
+) -> Iterator[Pair]:
+    """Every frame of a recording with a fresh detector's result (tracks from the start)."""
+    detector, _ = collecting_warnings(make_detector, settings)  # the viewer already said them
+    with open_source(path, spacing_mm=spacing_mm) as source:
+        for frame in source:
+            known = frame.spacing_mm is not None or settings.default_spacing_mm is not None
+            yield frame, detector.process(frame) if known else None
+
+
+class CineExport(QThread):
+    progressed = pyqtSignal(int)  # frames written
+    done = pyqtSignal(str)  # the path written; "" when cancelled
+    failed = pyqtSignal(str)
+
+    def __init__(
+        self,
+        target: str | Path,
+        pairs: Callable[[], Iterable[Pair]],
+        fps: float | None,
+        rejected: bool,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.target = Path(target)
+        self._pairs, self._fps, self._rejected = pairs, fps, rejected
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def run(self) -> None:
+        yield_to_the_gui()
+        recorder = VideoRecorder(self.target, fps=self._fps, spacing_mm=None)
+        try:
+            for count, (frame, result) in enumerate(self._pairs(), start=1):
+                if self._cancel.is_set():
+                    break
+                recorder.spacing_mm = frame.spacing_mm
+                recorder.append(render_overlay(frame, result, show_rejected=self._rejected))
+                self.progressed.emit(count)
+            recorder.close()
+        except Exception as exc:  # reported, and no half-written video is left behind
+            with contextlib.suppress(Exception):  # the first error is the one worth reporting
+                recorder.close()
+            self._remove()
+            self.failed.emit(describe_error(exc))
+            return
+        if self._cancel.is_set():
+            self._remove()
+            self.done.emit("")
+        else:
+            self.done.emit(str(self.target))
+
+    def _remove(self) -> None:
+        for path in (self.target, self.target.with_suffix(".json")):
+            path.unlink(missing_ok=True)

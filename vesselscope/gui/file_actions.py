@@ -1,0 +1,198 @@
+"""FileActions: every command that asks for a path, and the file work behind it, off the GUI
+thread. Each `…_to(path)` / `…_from(path)` method does the work without a dialog (tests and
+drag and drop call those); the dialog methods only ask for the path first.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import partial
+from pathlib import Path
+
+from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
+
+from vesselscope.annotations import load_annotations, save_annotations
+from vesselscope.gui.background import run_in_background
+from vesselscope.gui.controller import Controller
+from vesselscope.gui.export import CineExport, detected_frames, write_png
+from vesselscope.gui.session import DEMO
+from vesselscope.gui.settings_store import SettingsStore
+from vesselscope.gui.state import ViewerState
+from vesselscope.simulator import truth_path
+
+RECORDINGS = (
+    "Recordings (*.dcm *.dicom *.mha *.mhd *.mp4 *.avi *.mov *.mkv *.png *.jpg *.tif);;All (*)"
+)
+
+
+class FileActions(QObject):
+    def __init__(
+        self, window: QWidget, state: ViewerState, controller: Controller, store: SettingsStore
+    ) -> None:
+        super().__init__(window)
+        self.window, self.state, self.controller, self.store = window, state, controller, store
+        self.export: CineExport | None = None
+        self.progress: QProgressDialog | None = None
+
+    def _say(self, text: str) -> None:
+        self.controller.notice.emit(text)
+
+    def _fail(self, text: str) -> None:
+        self.controller.report_failure(text)
+
+    # -- opening ---------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open recording", self.store.last_folder, RECORDINGS
+        )
+        if path:
+            self.open_path(path)
+
+    def open_stream_dialog(self) -> None:
+        uri, ok = QInputDialog.getText(
+            self.window,
+            "Open stream",
+            "OpenIGTLink, capture device or simulator URI:",
+            text="igtl://127.0.0.1:18944",
+        )
+        if ok and uri.strip():
+            self.open_path(uri.strip())
+
+    def open_path(self, path: str, spacing_mm: float | None = None) -> None:
+        self._say(f"Opening {path}…")
+        self.controller.open(path, spacing_mm)
+
+    def open_demo(self) -> None:
+        self._say("Opening the demo cine (simulated on first use, a few seconds)…")
+        self.controller.open(DEMO)
+
+    def spacing_dialog(self) -> None:
+        if self.state.source is None:
+            return
+        current = self.state.source.spacing_mm
+        value, ok = QInputDialog.getDouble(
+            self.window,
+            "Pixel spacing",
+            "Millimetres per pixel (rows and columns):",
+            current[0] if current else 0.1,
+            0.001,
+            10.0,
+            4,
+        )
+        if ok:
+            self.open_path(self.state.source.path, value)
+
+    # -- exports ---------------------------------------------------------------------------------
+    def _ask_save(self, title: str, name: str, pattern: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, title, str(Path(self.store.last_folder) / name), pattern
+        )
+        return path
+
+    def export_png(self) -> None:
+        index = self.state.frame.index if self.state.frame is not None else 0
+        path = self._ask_save("Export frame", f"vesselscope-frame-{index:04d}.png", "PNG (*.png)")
+        if path:
+            self.export_png_to(path)
+
+    def export_png_to(self, path: str) -> None:
+        s = self.state
+        if s.frame is None:
+            return
+        frame, result = s.frame, s.result if s.show_vessels else None
+        run_in_background(
+            lambda: write_png(path, frame, result, s.show_rejected),
+            lambda written: self._say(f"Wrote {written}"),
+            self._fail,
+            self,
+        )
+
+    def export_mp4(self) -> None:
+        path = self._ask_save("Export cine", "vesselscope-cine.mp4", "MPEG-4 video (*.mp4)")
+        if path:
+            self.export_mp4_to(path)
+
+    def export_mp4_to(self, path: str) -> CineExport | None:
+        """Encode the recording (or a frozen stream's cine buffer) with its overlay."""
+        s, c = self.state, self.controller
+        if s.source is None or self.export is not None:
+            return None
+        if s.source.live:
+            pairs = [(d.frame, d.result) for d in c.buffer]
+            total, make = len(pairs), partial(iter, pairs)
+        else:
+            settings, spacing = c.detector_settings(), s.source.spacing_override
+            total = s.source.frame_count
+            make = partial(detected_frames, s.source.path, spacing, settings, c.make_detector)
+        self.export = CineExport(path, make, s.source.fps, s.show_rejected, self)
+        self.progress = QProgressDialog(
+            "Exporting the annotated cine…", "Cancel", 0, total, self.window
+        )
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(0)
+        self.progress.canceled.connect(self.export.cancel)
+        self.export.progressed.connect(self.progress.setValue)
+        self.export.done.connect(self._exported)
+        self.export.failed.connect(self._export_failed)
+        self.export.start()
+        return self.export
+
+    def _exported(self, path: str) -> None:
+        self._finish_export()
+        self._say(f"Wrote {path}" if path else "Export cancelled: nothing written")
+
+    def _export_failed(self, message: str) -> None:
+        self._finish_export()
+        self._fail(f"export failed: {message}")
+
+    def _finish_export(self) -> None:
+        if self.export is not None:
+            self.export.wait()
+        if self.progress is not None:
+            self.progress.reset()
+        self.export = self.progress = None
+
+    # -- annotations and models ------------------------------------------------------------------
+    def save_annotations(self) -> None:
+        source = self.state.source
+        default = (
+            truth_path(source.path)
+            if source is not None and "://" not in source.path
+            else Path(self.store.last_folder) / "annotations.truth.json"
+        )
+        path, _ = QFileDialog.getSaveFileName(
+            self.window, "Save annotations", str(default), "Annotations (*.json)"
+        )
+        if path:
+            self.save_annotations_to(path)
+
+    def save_annotations_to(self, path: str) -> None:
+        snapshot = copy.deepcopy(self.state.annotations)  # edits may go on while it is written
+        run_in_background(
+            lambda: save_annotations(path, snapshot),
+            lambda written: self._say(f"Saved annotations to {written}"),
+            self._fail,
+            self,
+        )
+
+    def load_annotations(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Load annotations", self.store.last_folder, "Annotations (*.json)"
+        )
+        if path:
+            self.load_annotations_from(path)
+
+    def load_annotations_from(self, path: str) -> None:
+        def loaded(annotations: object) -> None:
+            self.state.update(annotations=annotations, selection=None)
+            self._say(f"Loaded annotations of {len(annotations.frames)} frames from {path}")
+
+        run_in_background(lambda: load_annotations(path), loaded, self._fail, self)
+
+    def load_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Load classifier model", self.store.last_folder, "ONNX model (*.onnx)"
+        )
+        if path:
+            self.state.model = path  # checked against its card by the worker

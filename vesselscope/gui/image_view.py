@@ -1,0 +1,156 @@
+"""ImageView: the frame at its true aspect ratio, with overlays, zoom, pan and a depth ruler.
+
+Scene units are millimetres: the pixmap is scaled by the (row, col) spacing, so a frame whose
+rows and columns differ in spacing is not shown squashed. Overlays sit in layers whose
+coordinates are the frame's pixels (pixel centres at integers), as the detector reports them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QTransform
+from PyQt6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+
+from vesselscope.frame import Frame
+from vesselscope.gui import annotation_edits
+from vesselscope.gui.annotation_items import draw_annotations
+from vesselscope.gui.caliper_items import draw_calipers
+from vesselscope.gui.hud import badges, hud_lines
+from vesselscope.gui.overlay_items import Layer, draw_result
+from vesselscope.gui.ruler import draw_depth_ruler, draw_hud
+from vesselscope.gui.state import ViewerState
+from vesselscope.gui.tools import DrawingTool
+from vesselscope.gui.zoom_pan import ZoomPanView
+from vesselscope.sources.color import to_uint8
+
+RESULT_KEYS = {"result", "show_vessels", "show_rejected", "show_track_ids"}
+
+
+class ImageView(ZoomPanView):
+    def __init__(self, state: ViewerState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setScene(QGraphicsScene(self))
+        self.setBackgroundBrush(QColor("black"))
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        # The ruler and HUD are painted in screen space: the whole viewport must repaint.
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.image = QGraphicsPixmapItem()
+        self.image.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.scene().addItem(self.image)
+        self.pixels = Layer(self.image)
+        self.pixels.setPos(0.5, 0.5)  # pixel (0, 0) covers [0, 1): its centre is at 0.5
+        self.results, self.annotations, self.calipers, self.preview = (
+            Layer(self.pixels) for _ in range(4)
+        )
+        self.tool = DrawingTool(self)
+        self._geometry: tuple | None = None  # (shape, spacing) now on screen
+        self.set_pan_mode(True)
+        state.subscribe(self._changed)
+
+    # -- binding to the state ------------------------------------------------------------------
+    def _changed(self, name: str) -> None:
+        if name == "frame":
+            self._show_frame(self.state.frame)
+            self._draw_result()
+            self._draw_annotations()
+        elif name in RESULT_KEYS:
+            self._draw_result()
+        elif name == "calipers":
+            self.calipers.clear()
+            draw_calipers(self.calipers, self.state.calipers)
+        elif name in ("annotations", "selection", "tool", "source"):
+            self._draw_annotations()
+        if name == "tool":
+            self.set_pan_mode(self.state.tool == "pan")
+        self.viewport().update()  # the HUD may show any field
+
+    def _show_frame(self, frame: Frame | None) -> None:
+        if frame is None:
+            self.image.setPixmap(QPixmap())
+            return
+        self.image.setPixmap(QPixmap.fromImage(qimage_of(frame)))
+        geometry = (frame.shape, frame.spacing_mm)
+        if geometry != self._geometry:
+            self._geometry = geometry
+            row, col = frame.spacing_mm or (1.0, 1.0)
+            self.image.setTransform(QTransform.fromScale(col, row))
+            self.scene().setSceneRect(self.image.sceneBoundingRect())
+            self.fit()
+
+    def _draw_result(self) -> None:
+        self.results.clear()
+        s = self.state
+        if s.result is not None:
+            draw_result(
+                self.results,
+                s.result,
+                vessels=s.show_vessels,
+                rejected=s.show_rejected,
+                track_ids=s.show_track_ids,
+            )
+
+    def _draw_annotations(self) -> None:
+        self.annotations.clear()
+        editing = self.state.tool == "annotate"
+        on_edit = (
+            (lambda n, e: annotation_edits.change_ellipse(self.state, n, e)) if editing else None
+        )
+        items = draw_annotations(
+            self.annotations,
+            annotation_edits.current_ellipses(self.state),
+            on_edit,
+            self.state.selection,
+        )
+        for item in items:
+            item.setAcceptedMouseButtons(
+                Qt.MouseButton.LeftButton if editing else Qt.MouseButton.NoButton
+            )
+
+    # -- tools first, then zoom and pan --------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.MiddleButton or not self.tool.press(event):
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if not self.tool.move(event):
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.MiddleButton or not self.tool.release(event):
+            super().mouseReleaseEvent(event)
+
+    # -- screen-space painting -----------------------------------------------------------------
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        if self.image.pixmap().isNull():
+            return
+        painter.save()
+        painter.resetTransform()
+        bounds = QRectF(self.viewport().rect())
+        image = self.mapFromScene(self.image.sceneBoundingRect()).boundingRect().toRectF()
+        frame = self.state.frame
+        row = frame.spacing_mm[0] if frame is not None and frame.spacing_mm else None
+        depth = self.image.sceneBoundingRect().height()
+        draw_depth_ruler(
+            painter,
+            image,
+            depth,
+            "mm" if row else "px",
+            lambda d: self.mapFromScene(QPointF(0, d)).y(),
+            bounds,
+        )
+        draw_hud(painter, bounds, hud_lines(self.state), badges(self.state))
+        painter.restore()
+
+
+def qimage_of(frame: Frame) -> QImage:
+    """The frame as a QImage that owns its pixels (the original colour when there is one)."""
+    if frame.color is not None:
+        rgb = np.ascontiguousarray(frame.color)
+        rows, cols, _ = rgb.shape
+        return QImage(rgb.data, cols, rows, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    grey = np.ascontiguousarray(to_uint8(frame.pixels))
+    rows, cols = grey.shape
+    return QImage(grey.data, cols, rows, grey.strides[0], QImage.Format.Format_Grayscale8).copy()

@@ -1,0 +1,111 @@
+"""RecordingPlayer: how the worker consumes a recording: on request, or paced while playing.
+
+Seek, step and play at the recording's frame rate times a speed. When detection is slower than
+that, the frame due now is shown and the ones in between are counted as dropped, so playback
+keeps to the recording's clock and the user sees how much was skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from vesselscope.errors import SourceError
+from vesselscope.gui.inbox import Commands
+from vesselscope.gui.pacing import Pacer
+from vesselscope.sources.base import DEFAULT_FPS, Source
+
+if TYPE_CHECKING:
+    from vesselscope.gui.session import Session
+
+
+class RecordingPlayer:
+    def __init__(self, session: Session, source: Source) -> None:
+        self.session, self.source = session, source
+        self.count = len(source)
+        self.fps = source.fps or DEFAULT_FPS
+        self.last = -1  # the frame on screen
+        self.playing, self.speed, self.loop = False, 1.0, True
+        self.pacer = Pacer(self.fps)
+        self._seek: int | None = 0  # show the first frame as soon as the recording opens
+
+    def apply(self, commands: Commands) -> None:
+        if commands.playback is not None:
+            self._set_playback(*commands.playback)
+        if commands.seek is not None:
+            self._seek = min(max(commands.seek, 0), self.count - 1)
+        if commands.record:
+            raise SourceError(self.source.path, "only live streams are recorded; export instead")
+
+    def _set_playback(self, playing: bool, speed: float, loop: bool) -> None:
+        self.loop = loop
+        if playing and (not self.playing or speed != self.speed):
+            self.pacer = Pacer(self.fps, speed)
+            self.pacer.start(max(self.last, 0), time.monotonic())
+            self.session.rate_in.reset()
+            if not self.playing and self.last >= self.count - 1:
+                self._seek = 0  # play at the end starts again from the beginning
+        self.playing, self.speed = playing, speed
+
+    def wait_s(self) -> float | None:
+        if self._seek is not None:
+            return 0.0
+        if not self.playing:
+            return None
+        return max(0.0, self.pacer.time_of(self.last + 1) - time.monotonic())
+
+    def step(self) -> None:
+        now = time.monotonic()
+        if self._seek is not None:
+            index, self._seek = self._seek, None
+            self._show(index)
+            self.pacer.start(index, now)
+            return
+        if not self.playing or (due := self.pacer.due(now)) <= self.last:
+            return
+        if due >= self.count:
+            if self.loop:
+                passed = self.count - 1 - self.last  # the end of the cine, unseen
+                self.session.dropped += passed
+                self.session.rate_in.tick(passed, now)
+                self.pacer.start(0, now)
+                due = 0
+            elif self.last < self.count - 1:
+                due = self.count - 1  # the last frame is always shown before stopping
+            else:
+                self.halt()
+                self.session.sink.report_pause("end of the recording")
+                return
+        skipped = max(0, due - self.last - 1)
+        self.session.dropped += skipped
+        self.session.rate_in.tick(skipped + 1, now)
+        self._show(due)
+
+    def _show(self, index: int) -> None:
+        if index != self.last + 1:
+            # A jump: tracks from another moment would mislead, and new ones are shown only once
+            # confirmed over a few frames, so rebuild them from the frames just before.
+            self.session.reset_tracks()
+            for earlier in range(max(0, index - self.session.track_warmup()), index):
+                try:
+                    self.session.detect(self.source[earlier])
+                except SourceError as exc:  # a bad neighbour costs the warm-up, not the frame
+                    self.session.reset_tracks()
+                    self.session.sink.report_notice(f"{exc} (tracks start at frame {index + 1})")
+        frame = self.source[index]
+        self.last = index
+        self.session.deliver(frame)
+
+    def refresh(self) -> None:
+        """Detect the frame on screen again (new settings) unless playback will anyway."""
+        if not self.playing and self.last >= 0 and self._seek is None:
+            self._seek = self.last
+
+    def halt(self) -> None:
+        self.playing = False
+
+    def extra_dropped(self) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.source.close()

@@ -1,0 +1,84 @@
+"""What the image view paints over the scene in screen pixels: the depth ruler and the HUD.
+
+The depth ruler runs down the right edge of the image, as on a scanner, in millimetres from the
+top of the image (the skin line). Its tick step adapts to the zoom so that labels never crowd.
+The HUD shows, in the image's corners, what must never be missed: frozen, recording, stalled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+
+RULER_STEPS_MM = (0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500)
+MIN_LABEL_GAP_PX = 36
+RULER_COLOUR = QColor(215, 220, 225)
+
+
+def tick_steps(pixels_per_mm: float) -> tuple[float, float]:
+    """(major, minor) tick spacing in mm for a ruler drawn at `pixels_per_mm`."""
+    major = next((s for s in RULER_STEPS_MM if s * pixels_per_mm >= MIN_LABEL_GAP_PX), 1000.0)
+    minor = major / 5 if major / 5 * pixels_per_mm >= 6 else major / 2
+    return major, minor
+
+
+def draw_depth_ruler(
+    painter: QPainter,
+    image: QRectF,
+    depth: float,
+    unit: str,
+    to_screen_y: Callable[[float], float],
+    bounds: QRectF,
+) -> None:
+    """A vertical ruler beside `image` (screen rect) for depths 0..`depth` in `unit`."""
+    if depth <= 0 or image.height() <= 0:
+        return
+    x = min(image.right() + 6, bounds.right() - 34)
+    major, minor = tick_steps(image.height() / depth)
+    painter.setPen(QPen(RULER_COLOUR, 1))
+    painter.setFont(QFont("DejaVu Sans", 8))
+    top, bottom = max(image.top(), bounds.top()), min(image.bottom(), bounds.bottom())
+    painter.drawLine(QPointF(x, top), QPointF(x, bottom))
+    count = int(depth / minor + 1e-6)
+    labelled = False
+    for n in range(count + 1):
+        value = n * minor
+        y = to_screen_y(value)
+        if not top - 0.5 <= y <= bottom + 0.5:
+            continue
+        is_major = abs(value / major - round(value / major)) < 1e-6
+        painter.drawLine(QPointF(x, y), QPointF(x + (9 if is_major else 4), y))
+        if is_major:
+            # The first label visible carries the unit, wherever the zoom puts it.
+            text = f"{value:g}" if labelled else f"{value:g} {unit}"
+            painter.drawText(QPointF(x + 12, y + 4), text)
+            labelled = True
+
+
+def draw_hud(painter: QPainter, bounds: QRectF, lines: list[str], badges: list[tuple]) -> None:
+    """Text lines at the top left; (text, colour) badges at the top right, most urgent first."""
+    font = QFont("DejaVu Sans", 9)
+    painter.setFont(font)
+    metrics = QFontMetricsF(font)
+    y = bounds.top() + 8
+    for line in lines:
+        y += metrics.height()
+        painter.setPen(QColor(0, 0, 0, 200))  # a shadow keeps it legible over bright tissue
+        painter.drawText(QPointF(bounds.left() + 11, y + 1), line)
+        painter.setPen(QColor(220, 225, 230))
+        painter.drawText(QPointF(bounds.left() + 10, y), line)
+    bold = QFont("DejaVu Sans", 10, QFont.Weight.Bold)
+    painter.setFont(bold)
+    metrics = QFontMetricsF(bold)
+    right = bounds.right() - 10
+    for text, colour in badges:
+        width = metrics.horizontalAdvance(text) + 16
+        box = QRectF(right - width, bounds.top() + 10, width, metrics.height() + 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+        painter.drawRoundedRect(box, 4, 4)
+        painter.setPen(QColor("white"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        right -= width + 8

@@ -1,0 +1,200 @@
+"""Session: the worker thread's half of the viewer: the open source, its detector, its player.
+
+No Qt here: the worker (worker.py) runs a Session in its thread and turns what it reports to
+its Sink into signals. Every failure is reported to the sink, with the file or stream named;
+nothing is swallowed and nothing raised here can stop the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol, TypeVar
+
+from vesselscope.detection.detector import Detector, DetectorSettings
+from vesselscope.detection.results import FrameResult
+from vesselscope.frame import Frame
+from vesselscope.gui.inbox import Commands
+from vesselscope.gui.pacing import RateMeter
+from vesselscope.gui.recording_player import RecordingPlayer
+from vesselscope.gui.reporting import collecting_warnings, describe_error
+from vesselscope.gui.state import DetectorInfo, SourceInfo, Stats
+from vesselscope.gui.stream_player import StreamPlayer
+from vesselscope.sources import open_source
+
+DEMO = "demo:"  # opens the built-in demo cine, simulated on first use (seconds): in the worker
+T = TypeVar("T")
+
+
+class Sink(Protocol):
+    """Where a Session reports; every method may be called from the worker thread."""
+
+    def deliver(self, frame: Frame, result: FrameResult | None, stats: Stats) -> None: ...
+    def opened_source(self, info: SourceInfo) -> None: ...
+    def report_failure(self, message: str) -> None: ...
+    def report_notice(self, message: str) -> None: ...
+    def report_detector(self, info: DetectorInfo) -> None: ...
+    def report_stream(self, state: str, reason: str) -> None: ...
+    def report_pause(self, reason: str) -> None: ...
+    def report_recording(self, path: str) -> None: ...
+
+
+class Player(Protocol):
+    """How a source is consumed: RecordingPlayer or StreamPlayer."""
+
+    def apply(self, commands: Commands) -> None: ...
+    def wait_s(self) -> float | None: ...
+    def step(self) -> None: ...
+    def refresh(self) -> None: ...
+    def halt(self) -> None: ...
+    def extra_dropped(self) -> int: ...
+    def close(self) -> None: ...
+
+
+class Session:
+    def __init__(
+        self, sink: Sink, make_detector: Callable[[DetectorSettings], Detector] = Detector
+    ) -> None:
+        self.sink = sink
+        self._make_detector = make_detector
+        self.requested = self.settings = DetectorSettings()  # asked for; in use
+        self.still = False  # a single image: nothing to track, so nothing would be confirmed
+        self.detector: Detector | None = None
+        self.player: Player | None = None
+        self.rate_in, self.rate_out = RateMeter(), RateMeter()
+        self.dropped = 0
+        self._broken = False  # the detector could not be built with the current settings
+        self._told_spacing = False  # the user knows this source's frames have no spacing
+
+    def apply(self, commands: Commands) -> None:
+        if commands.open is not None:
+            self.open(*commands.open)
+        if commands.detector is not None:
+            self.configure(commands.detector)
+        if self.player is not None:
+            self.guard(self.player.apply, commands)
+
+    def wait_s(self) -> float | None:
+        """How long the worker may sleep waiting for commands; None: until one comes."""
+        return None if self.player is None else self.player.wait_s()
+
+    def step(self) -> None:
+        if self.player is not None and self.guard(self.player.step) is _FAILED:
+            self.player.halt()
+            self.sink.report_pause("stopped by an error")
+
+    def open(self, path: str, spacing_mm: float | None) -> None:
+        def load() -> Any:
+            from vesselscope.simulator import demo_cine_path
+
+            target = str(demo_cine_path()) if path == DEMO else path
+            return open_source(target, spacing_mm=spacing_mm)
+
+        source = self.guard(load)
+        if source is _FAILED:
+            return  # the source on screen, if any, stays open: a bad file costs nothing
+        self.close()
+        self.rate_in.reset()
+        self.rate_out.reset()
+        self.dropped, self._told_spacing = 0, False
+        live = not source.seekable
+        count = None if live else len(source)
+        info = SourceInfo(source.path, count, source.fps, source.spacing_mm, spacing_mm)
+        self.sink.opened_source(info)
+        player = self.guard(StreamPlayer if live else RecordingPlayer, self, source)
+        if player is _FAILED:
+            self.guard(source.close)
+            return
+        self.player = player
+        if self.still != (count == 1):
+            self.still = count == 1
+            if self.detector is not None:
+                self._use()
+
+    def configure(self, settings: DetectorSettings) -> None:
+        """Use new detector settings; a model that fails its card check leaves the old one."""
+        self._broken, self.requested = False, settings
+        self._use()
+        if self.player is not None:
+            self.player.refresh()
+
+    def detect(self, frame: Frame) -> FrameResult | None:
+        """The detector's result for `frame`; None when it cannot run (said once, elsewhere)."""
+        if self.detector is None and not self._broken:
+            self._use()
+            self._broken = self.detector is None  # do not retry (and re-report) every frame
+        if self.detector is None:
+            return None
+        if frame.spacing_mm is None and self.settings.default_spacing_mm is None:
+            if not self._told_spacing:  # once per source, on its first frame without spacing
+                self._told_spacing = True
+                self.sink.report_notice(
+                    f"{frame.origin}: no pixel spacing, so no detection, and calipers read in "
+                    "pixels (give it with --spacing or File > Pixel spacing)"
+                )
+            return None
+        return self.detector.process(frame)
+
+    def _use(self) -> None:
+        settings = replace(self.requested, track=False) if self.still else self.requested
+        same_but_threshold = replace(settings, threshold=None) == replace(
+            self.settings, threshold=None
+        )
+        if self.detector is not None and same_but_threshold:
+            # Only the decision threshold moved: keep the loaded model and the tracks.
+            threshold = settings.threshold
+            self.detector.threshold = (
+                threshold if threshold is not None else _card_threshold(self.detector)
+            )
+            self.settings = settings
+        elif (detector := self.guard(self._make_detector, settings)) is not _FAILED:
+            self.detector, self.settings = detector, settings
+        self._report_detector()
+
+    def reset_tracks(self) -> None:
+        if self.detector is not None:
+            self.detector.reset()
+
+    def track_warmup(self) -> int:
+        """Frames the tracker must see before a vessel is confirmed and shown."""
+        if not self.settings.track:
+            return 0
+        return max(0, self.settings.tracker.confirm_hits - 1)
+
+    def deliver(self, frame: Frame) -> None:
+        result = self.detect(frame)
+        self.rate_out.tick()
+        extra = self.player.extra_dropped() if self.player is not None else 0
+        timings = result.timings_ms if result is not None else {}
+        stats = Stats(self.rate_in.rate(), self.rate_out.rate(), self.dropped + extra, timings)
+        self.sink.deliver(frame, result, stats)
+
+    def guard(self, call: Callable[..., T], *args: object) -> T | object:
+        """call(*args), reporting its warnings as notices and its failure as an error."""
+        try:
+            value, messages = collecting_warnings(call, *args)
+        except Exception as exc:
+            self.sink.report_failure(describe_error(exc))
+            return _FAILED
+        for message in messages:
+            self.sink.report_notice(message)
+        return value
+
+    def close(self) -> None:
+        if self.player is not None:
+            player, self.player = self.player, None
+            self.guard(player.close)
+
+    def _report_detector(self) -> None:
+        d, model = self.detector, self.settings.model
+        if d is not None:
+            model = str(model) if model is not None else None
+            self.sink.report_detector(DetectorInfo(d.device, d.provider, model, d.threshold))
+
+
+_FAILED = object()
+
+
+def _card_threshold(detector: Detector) -> float:
+    classifier = getattr(detector, "classifier", None)
+    return classifier.threshold if classifier is not None else 0.5

@@ -1,0 +1,99 @@
+"""StatusPanel: the status bar: stream state, rates, drops, latency, device, errors.
+
+The state badge changes colour the moment the worker reports a new stream state (the signal is
+queued from the receiver thread to here), so a stalled probe is never mistaken for a still one.
+Errors stay in the bar until the next source opens, and also open a dialog (ErrorBox) that does
+not block: the viewer keeps running behind it.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
+
+from vesselscope.gui.hud import display_state
+from vesselscope.gui.state import ViewerState
+from vesselscope.gui.theme import STATE_COLOURS
+
+STAGES = (("candidates", "search"), ("classifier", "classify"), ("tracker", "track"))
+
+
+class StatusPanel:
+    def __init__(self, bar: QStatusBar, state: ViewerState) -> None:
+        self.bar, self.state = bar, state
+        self.badge = QLabel(objectName="badge")
+        self.rates = QLabel()
+        self.dropped = QLabel()
+        self.latency = QLabel()
+        self.device = QLabel(objectName="dim")
+        self.message = QLabel()
+        self.showing_error = False
+        bar.addWidget(self.badge)
+        bar.addWidget(self.message, 1)
+        for label in (self.rates, self.dropped, self.latency, self.device):
+            bar.addPermanentWidget(label)
+        state.subscribe(self._changed)
+        self._changed("source")
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.showing_error = error
+        self.message.setStyleSheet("color: #ff7b72;" if error else "")
+        self.message.setText(text)
+        self.message.setToolTip(text)
+
+    def _changed(self, name: str) -> None:
+        s = self.state
+        if name in ("source", "playing", "frozen", "stream", "stream_reason"):
+            word = display_state(s)
+            self.badge.setText(f"● {word.upper()}")
+            self.badge.setStyleSheet(f"background: {STATE_COLOURS.get(word, '#6b7480')};")
+            self.badge.setToolTip(s.stream_reason or word)
+        if name in ("stats", "playing") and s.stats is not None:
+            stats = s.stats
+            moving = s.playing or (s.source is not None and s.source.live)
+            self.rates.setText(
+                f"in {stats.fps_in:4.1f} fps · out {stats.fps_out:4.1f} fps"
+                if moving
+                else "in – · out –"  # a paused cine has no rate; the last one would mislead
+            )
+            self.dropped.setText(f"dropped {stats.dropped}")
+            self.dropped.setStyleSheet("color: #d9822b;" if stats.dropped else "")
+            parts = [
+                f"{short} {stats.timings_ms[key]:.0f}"
+                for key, short in STAGES
+                if key in stats.timings_ms
+            ]
+            total = stats.timings_ms.get("total")
+            self.latency.setText(
+                f"{' · '.join(parts)} · total {total:.0f} ms" if total is not None else ""
+            )
+        if name == "detector" and s.detector is not None:
+            # OpenCL names run long ("[0:0] pthread-AMD EPYC (CPU, 2 compute units...) on
+            # Portable Computing Language"): the bar shows the device, the tooltip all of it.
+            device = s.detector.device.split(" (")[0]
+            self.device.setText(f"{device} · {s.detector.provider}")
+            self.device.setToolTip(f"{s.detector.device}\nONNX Runtime: {s.detector.provider}")
+        if name == "recording":
+            self.say(f"Recording to {s.recording}" if s.recording else "Recording stopped")
+        if name == "error":
+            if s.error:
+                self.say(s.error, error=True)
+            elif self.showing_error:
+                self.say("")
+
+
+class ErrorBox:
+    """One non-modal dialog for errors; further errors are added to it, never lost."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+        self.box: QMessageBox | None = None
+        self.messages: list[str] = []
+
+    def show(self, message: str) -> None:
+        self.messages.append(message)
+        if self.box is None or not self.box.isVisible():
+            self.messages = [message]
+            self.box = QMessageBox(QMessageBox.Icon.Warning, "VesselScope", "", parent=self.parent)
+            self.box.setModal(False)
+        self.box.setText("\n\n".join(self.messages[-5:]))
+        self.box.show()

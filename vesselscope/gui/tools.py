@@ -1,0 +1,82 @@
+"""Mouse tools of the image view: drag out a caliper or a new annotation ellipse.
+
+In the pan tool a left drag pans (Qt's hand drag). In the others a left drag on the image draws,
+and a drag that starts on an annotation ellipse moves or reshapes it (the items handle that).
+The middle button pans in every tool, so one never has to switch tools just to look around.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QMouseEvent
+
+from vesselscope.gui import annotation_edits
+from vesselscope.gui.annotation_items import AnnotationItem
+from vesselscope.gui.caliper_items import draw_caliper
+from vesselscope.gui.calipers import Caliper, Point
+
+if TYPE_CHECKING:
+    from vesselscope.gui.image_view import ImageView
+
+MIN_DRAG_PX = 1.0  # shorter drags are clicks: they select, they do not measure
+
+
+class DrawingTool:
+    def __init__(self, view: ImageView) -> None:
+        self.view = view
+        self._start: Point | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.view.state.tool
+
+    def press(self, event: QMouseEvent) -> bool:
+        """Start a drag; False when the event is not ours (pan, or an item to edit)."""
+        if self.kind == "pan" or event.button() != Qt.MouseButton.LeftButton:
+            return False
+        if self.view.state.frame is None:
+            return False
+        if self.kind == "annotate" and self._item_under(event.position()):
+            return False
+        self._start = self.view.to_pixels(event.position())
+        return True
+
+    def move(self, event: QMouseEvent) -> bool:
+        if self._start is None:
+            return False
+        self.view.preview.clear()
+        draw_caliper(self.view.preview, self._caliper(self.view.to_pixels(event.position())), None)
+        return True
+
+    def release(self, event: QMouseEvent) -> bool:
+        if self._start is None:
+            return False
+        start, self._start = self._start, None
+        self.view.preview.clear()
+        end = self.view.to_pixels(event.position())
+        state = self.view.state
+        if max(abs(end[0] - start[0]), abs(end[1] - start[1])) < MIN_DRAG_PX:
+            if self.kind == "annotate":
+                state.selection = None  # a click beside every ellipse deselects, as usual
+            return True
+        if self.kind == "annotate":
+            annotation_edits.add_ellipse(state, start, end)
+        else:
+            state.calipers.append(self._caliper(end, start))
+            state.notify("calipers")
+        return True
+
+    def _caliper(self, end: Point, start: Point | None = None) -> Caliper:
+        frame = self.view.state.frame
+        kind = "distance" if self.kind == "distance" else "ellipse"
+        return Caliper(kind, start or self._start, end, frame.index, frame.spacing_mm)
+
+    def _item_under(self, position: QPointF) -> bool:
+        item = self.view.itemAt(position.toPoint())
+        while item is not None:
+            if isinstance(item, AnnotationItem):
+                return True
+            item = item.parentItem()
+        return False
