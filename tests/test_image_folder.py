@@ -140,10 +140,14 @@ def test_bad_folders_give_one_clear_error(tmp_path, setup, reason):
     assert str(tmp_path) in str(error.value)
 
 
-def test_a_frame_of_another_size_is_reported_when_read(tmp_path):
-    cv2.imwrite(str(tmp_path / "f1.png"), np.zeros((4, 4), np.uint8))
-    cv2.imwrite(str(tmp_path / "f2.png"), np.zeros((5, 4), np.uint8))
+def test_stills_of_different_sizes_are_each_read_as_they_are(tmp_path):
+    cv2.imwrite(str(tmp_path / "f1.png"), np.zeros((5, 6), np.uint8))
+    cv2.imwrite(str(tmp_path / "f2.png"), np.zeros((4, 4), np.uint8))
+    (tmp_path / "sidecar.json").write_text('{"crop": [0, 0, 4, 4]}')
     source = open_source(tmp_path, spacing_mm=0.1)
-    assert source[0].shape == (4, 4)
-    with pytest.raises(SourceError, match=r"f2\.png: frame is 4x5 but the cine is 4x4"):
+    assert [f.shape for f in source] == [(4, 4), (4, 4)]
+    (tmp_path / "sidecar.json").write_text('{"crop": [1, 0, 4, 5]}')
+    source = open_source(tmp_path, spacing_mm=0.1)
+    assert source[0].shape == (5, 4)
+    with pytest.raises(SourceError, match=r"f2\.png: crop \[1, 0, 4, 5\] reaches outside"):
         source[1]

@@ -20,7 +20,11 @@ _NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")
 
 
 class ImageFolderSource(Source):
-    """Frames ordered by the number in their names; a single image file is a one-frame cine."""
+    """Frames ordered by the number in their names; a single image file is a one-frame cine.
+
+    Frames may differ in size: a folder can hold independent stills from several scanners (as
+    usgra-seg does), and each frame is decoded as it is. The sidecar's crop must fit every one.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         folder = Path(path)
@@ -31,8 +35,7 @@ class ImageFolderSource(Source):
         self.fps = self._sidecar.fps
         self.spacing_mm = self._sidecar.spacing_mm
         first = decode_image(self._files[0])
-        self._shape = first.shape[:2]
-        self._sidecar.check_crop_fits(self.path, *self._shape)
+        self._sidecar.check_crop_fits(self.path, *first.shape[:2])
         warn_if_spacing_unknown(self.path, self.spacing_mm)
 
     @property
@@ -41,12 +44,7 @@ class ImageFolderSource(Source):
 
     def _read(self, index: int) -> Frame:
         image = decode_image(self._files[index])
-        if image.shape[:2] != self._shape:
-            raise SourceError(
-                self._files[index],
-                f"frame is {image.shape[1]}x{image.shape[0]} but the cine is "
-                f"{self._shape[1]}x{self._shape[0]}",
-            )
+        self._sidecar.check_crop_fits(str(self._files[index]), *image.shape[:2])
         pixels, color = frame_pixels(self._sidecar.crop_image(image))
         return Frame(
             pixels=pixels,
