@@ -43,7 +43,7 @@ class Sidecar:
         if x + width > cols or y + height > rows:
             raise SourceError(
                 self.path or origin,
-                f"crop {list(self.crop)} reaches outside the {cols}x{rows} frame",
+                f"crop {list(self.crop)} reaches outside the {cols}x{rows} frame of {origin}",
             )
 
 
