@@ -23,3 +23,13 @@ def test_convert_re_encodes_and_keeps_pixels_spacing_and_timing(tmp_path, capsys
     assert converted.fps == pytest.approx(original.fps)
     for a, b in zip(original, converted, strict=True):
         assert np.array_equal(a.pixels, b.pixels)
+
+
+def test_demo_without_a_display_replays_the_demo_cine_headless(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VESSELSCOPE_CACHE", str(tmp_path))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "no display: replaying the demo cine" in out
+    assert "replayed 60 frames" in out and "vessels per frame" in out
