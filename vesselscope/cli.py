@@ -11,7 +11,18 @@ from vesselscope.errors import SourceError
 
 # Each module has add_parser(subparsers) that registers its subcommand and sets `run`.
 # Imported lazily per name so `vesselscope doctor` works even if, say, Qt is broken.
-COMMANDS = ["demo", "doctor", "info", "convert", "simulate", "replay", "evaluate", "bench", "serve", "view"]
+COMMANDS = [
+    "demo",
+    "doctor",
+    "info",
+    "convert",
+    "simulate",
+    "replay",
+    "evaluate",
+    "bench",
+    "serve",
+    "view",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from vesselscope.geometry import EllipseInMillimetres
 
 
 @dataclass(frozen=True)
-class Candidate:
+class Candidate(EllipseInMillimetres):
     """A proposed lumen: an ellipse in full-resolution pixels of the frame, with its scores.
 
     Ellipse as cv2.ellipse and vesselscope.annotations: centre (cx, cy) with x = column and
@@ -29,25 +30,3 @@ class Candidate:
     fitness: float
     wall_contrast: float
     spacing_mm: tuple[float, float]  # (row, col) mm per pixel of the frame searched
-
-    @property
-    def cx_mm(self) -> float:
-        return self.cx * self.spacing_mm[1]
-
-    @property
-    def cy_mm(self) -> float:
-        return self.cy * self.spacing_mm[0]
-
-    def _axis_mm(self, length_px: float, angle_deg: float) -> float:
-        # the semi-axis as a vector in pixels, measured in mm (exact for square pixels)
-        theta = math.radians(angle_deg)
-        row, col = self.spacing_mm
-        return length_px * math.hypot(math.cos(theta) * col, math.sin(theta) * row)
-
-    @property
-    def a_mm(self) -> float:
-        return self._axis_mm(self.a, self.angle_deg)
-
-    @property
-    def b_mm(self) -> float:
-        return self._axis_mm(self.b, self.angle_deg + 90.0)

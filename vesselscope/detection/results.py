@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from vesselscope.frame import Spacing
+from vesselscope.geometry import EllipseInMillimetres
 
 LABELS = ("artery", "vein", "unknown")
 
 
 @dataclass(frozen=True)
-class Vessel:
+class Vessel(EllipseInMillimetres):
     """An ellipse in the frame's pixels (the annotations' convention: x = column, angle from +x
     towards +y, a along the angle, b across), with millimetre views via the frame's spacing.
 
@@ -35,27 +35,6 @@ class Vessel:
     def __post_init__(self) -> None:
         if self.label not in LABELS:
             raise ValueError(f"label must be one of {LABELS}, got {self.label!r}")
-
-    @property
-    def cx_mm(self) -> float:
-        return self.cx * self.spacing_mm[1]
-
-    @property
-    def cy_mm(self) -> float:
-        return self.cy * self.spacing_mm[0]
-
-    def _axis_mm(self, length_px: float, angle_deg: float) -> float:
-        theta = math.radians(angle_deg)
-        row, col = self.spacing_mm
-        return length_px * math.hypot(math.cos(theta) * col, math.sin(theta) * row)
-
-    @property
-    def a_mm(self) -> float:
-        return self._axis_mm(self.a, self.angle_deg)
-
-    @property
-    def b_mm(self) -> float:
-        return self._axis_mm(self.b, self.angle_deg + 90.0)
 
     def to_json(self) -> dict:
         return {

@@ -8,6 +8,7 @@ from collections import deque
 import numpy as np
 
 from vesselscope.detection.results import Vessel
+from vesselscope.geometry import mm_per_px_along
 from vesselscope.tracking.artery_vein import label_track
 from vesselscope.tracking.kalman import VesselKalman
 
@@ -59,11 +60,10 @@ class Track:
         cx_mm, cy_mm = self.kalman.centre
         a_mm, b_mm = self.kalman.axes
         angle = math.degrees(math.atan2(self._angle.imag, self._angle.real)) / 2
-        theta = math.radians(angle)
         row, col = spacing
-        # Semi-axes back to pixels along their own directions (exact for square pixels).
-        a_px = a_mm / math.hypot(math.cos(theta) * col, math.sin(theta) * row)
-        b_px = b_mm / math.hypot(math.sin(theta) * col, math.cos(theta) * row)
+        # Semi-axes back to pixels along their own directions.
+        a_px = a_mm / mm_per_px_along(angle, spacing)
+        b_px = b_mm / mm_per_px_along(angle + 90.0, spacing)
         label, confidence = self.label()
         return Vessel(
             cx=cx_mm / col,

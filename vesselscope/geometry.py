@@ -1,0 +1,41 @@
+"""Ellipses in pixels measured in millimetres, for pixels that need not be square."""
+
+from __future__ import annotations
+
+import math
+
+from vesselscope.frame import Spacing
+
+
+def mm_per_px_along(angle_deg: float, spacing: Spacing) -> float:
+    """Millimetres per pixel along a direction (from +x towards +y, as cv2.ellipse)."""
+    theta = math.radians(angle_deg)
+    row, col = spacing
+    return math.hypot(math.cos(theta) * col, math.sin(theta) * row)
+
+
+class EllipseInMillimetres:
+    """Adds mm views to a class with cx, cy, a, b, angle_deg (pixels) and spacing_mm."""
+
+    cx: float
+    cy: float
+    a: float
+    b: float
+    angle_deg: float
+    spacing_mm: Spacing
+
+    @property
+    def cx_mm(self) -> float:
+        return self.cx * self.spacing_mm[1]
+
+    @property
+    def cy_mm(self) -> float:
+        return self.cy * self.spacing_mm[0]
+
+    @property
+    def a_mm(self) -> float:
+        return self.a * mm_per_px_along(self.angle_deg, self.spacing_mm)
+
+    @property
+    def b_mm(self) -> float:
+        return self.b * mm_per_px_along(self.angle_deg + 90.0, self.spacing_mm)
