@@ -149,5 +149,6 @@ def test_stills_of_different_sizes_are_each_read_as_they_are(tmp_path):
     (tmp_path / "sidecar.json").write_text('{"crop": [1, 0, 4, 5]}')
     source = open_source(tmp_path, spacing_mm=0.1)
     assert source[0].shape == (5, 4)
-    with pytest.raises(SourceError, match=r"crop \[1, 0, 4, 5\] reaches outside the 4x4 frame of .*f2\.png"):
+    outside = r"crop \[1, 0, 4, 5\] reaches outside the 4x4 frame of .*f2\.png"
+    with pytest.raises(SourceError, match=outside):
         source[1]
