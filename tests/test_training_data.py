@@ -1,0 +1,145 @@
+"""vesselscope-train's data side: palette masks, groups, overlap labels, folds, the harvest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="the training package needs torch (pip install -e ./training)")
+pytest.importorskip("vesselscope_train", reason="the training package is not installed")
+
+from vesselscope_train import real_data  # noqa: E402
+from vesselscope_train.cli import main  # noqa: E402
+from vesselscope_train.dataset import load_dataset  # noqa: E402
+from vesselscope_train.folds import grouped_folds  # noqa: E402
+from vesselscope_train.labels import AMBIGUOUS, NEGATIVE, POSITIVE, overlap, truth_regions  # noqa: E402
+from vesselscope_train.metrics import best_threshold, crop_metrics  # noqa: E402
+from vesselscope_train.outlines import jittered, region_ellipses  # noqa: E402
+
+from tests.training_factory import write_usgra_folder  # noqa: E402
+from vesselscope import Frame  # noqa: E402
+from vesselscope.annotations import EllipseAnnotation  # noqa: E402
+
+
+def test_palette_masks_are_read_as_indices_not_colours(tmp_path):
+    folder = write_usgra_folder(tmp_path / "usgra", count=1)
+    mask = real_data.read_class_mask(folder / "masks/0000.png")
+    assert set(np.unique(mask)) == {0, 1, 2}  # OpenCV would give BGR colours here
+    vessels, nerves = real_data.class_regions(folder / "masks/0000.png", mask.shape)
+    assert vessels.max() == 1 and vessels[48, 48] == 1 and vessels[15, 15] == 0
+    assert nerves.max() == 1 and nerves[15, 15] == 1 and nerves[48, 48] == 0
+
+
+def test_mask_of_another_size_is_refused(tmp_path):
+    folder = write_usgra_folder(tmp_path / "usgra", count=1)
+    with pytest.raises(ValueError, match="mask is"):
+        real_data.class_regions(folder / "masks/0000.png", (90, 96))
+
+
+def test_near_duplicate_images_share_a_group():
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (64, 64)).astype(np.uint8)
+    other = rng.integers(0, 255, (64, 64)).astype(np.uint8)
+    near = np.clip(base.astype(int) + rng.integers(-5, 5, base.shape), 0, 255).astype(np.uint8)
+    frames = [Frame(p, None, 0, 0.0, "x") for p in (base, other, near)]
+    groups = real_data.similarity_groups(frames)
+    assert groups[0] == groups[2] != groups[1]
+
+
+def test_overlap_labels_positive_negative_and_ambiguous():
+    truth = [EllipseAnnotation(cx=50, cy=50, a=20, b=10)]
+    regions = truth_regions((100, 100), truth)
+    assert overlap(regions, truth[0], 0.0).label == POSITIVE
+    assert overlap(regions, EllipseAnnotation(cx=15, cy=85, a=8, b=8), 0.0).label == NEGATIVE
+    tiny_inside = overlap(regions, EllipseAnnotation(cx=50, cy=50, a=4, b=4), 0.0)
+    assert tiny_inside.centre_inside and tiny_inside.label == AMBIGUOUS
+    straddling = overlap(regions, EllipseAnnotation(cx=75, cy=50, a=8, b=8), 0.0)
+    assert not straddling.centre_inside and straddling.label == AMBIGUOUS
+
+
+def test_grouped_folds_keep_each_group_in_one_fold_and_mix_domains():
+    groups = np.array([f"g{i // 3}" for i in range(60)])
+    domains = np.array(["real" if i < 30 else "simulated" for i in range(60)])
+    folds = grouped_folds(groups, domains, 5, seed=1)
+    for group in set(groups):
+        assert len(set(folds[groups == group])) == 1
+    for fold in range(5):
+        assert set(domains[folds == fold]) == {"real", "simulated"}
+    with pytest.raises(ValueError, match="cannot fill"):
+        grouped_folds(groups[:6], domains[:6], 5)
+
+
+def test_vessel_data_command_harvests_real_and_simulated_crops(tmp_path, capsys):
+    real = write_usgra_folder(tmp_path / "usgra")
+    out = tmp_path / "data"
+    code = main(
+        [
+            "vessel-data",
+            "--real",
+            str(real),
+            "--real-spacing",
+            "0.1",
+            "--out",
+            str(out),
+            "--presets",
+            "forearm",
+            "--seeds",
+            "1",
+            "--frames",
+            "1",
+            "--sim-size",
+            "128",
+            "--size",
+            "32",
+            "--top-k",
+            "5",
+            "--device",
+            "numpy",
+        ]
+    )
+    assert code == 0
+    data = load_dataset(out)
+    assert data.crops.dtype == np.uint8 and data.crops.shape[1:] == (32, 32)
+    domains = data.column("domain")
+    assert {"real", "simulated"} == set(domains)
+    real_records = [r for r in data.records if r["domain"] == "real"]
+    found = [r for r in real_records if r["kind"] == "candidate"]
+    assert any(r["label"] == POSITIVE for r in found)
+    outlined = {
+        r["kind"]: r["label"] for r in real_records if r["rank"] == 0 and r["kind"] != "candidate"
+    }
+    assert outlined == {"vessel-outline": POSITIVE, "nerve-outline": NEGATIVE}
+    assert {r["source"] for r in real_records} == {"images/0000.png", "images/0001.png"}
+    assert all(
+        r["group"].startswith("sim-forearm-1") for r in data.records if r["domain"] != "real"
+    )
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_vessel_data_without_the_real_folder_says_so(tmp_path, capsys):
+    assert main(["vessel-data", "--real", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 2
+    assert "no usgra-seg images" in capsys.readouterr().err
+
+
+def test_outline_ellipses_have_the_regions_moments():
+    truth = EllipseAnnotation(cx=60, cy=40, a=25, b=10, angle_deg=30)
+    regions = truth_regions((100, 120), [truth])
+    (found,) = region_ellipses(regions)
+    assert abs(found.cx - 60) < 0.5 and abs(found.cy - 40) < 0.5
+    assert abs(found.a - 25) < 1.0 and abs(found.b - 10) < 1.0
+    assert abs((found.angle_deg - 30 + 90) % 180 - 90) < 1.0
+    variants = jittered(found, np.random.default_rng(0), 3)
+    assert len(variants) == 4 and variants[0] == found
+
+
+def test_crop_metrics_threshold_choice_and_auc():
+    labels = np.array([1, 1, 0, 0, 0, 0])
+    p = np.array([0.9, 0.6, 0.7, 0.2, 0.1, 0.5])
+    m = crop_metrics(labels, p, 0.5)
+    assert (m["tp"], m["fp"], m["fn"], m["tn"]) == (2, 1, 0, 3)
+    assert m["accuracy"] == 5 / 6 and m["precision"] == 2 / 3 and m["recall"] == 1.0
+    assert m["auc"] == 7 / 8  # one of 8 vessel/background pairs is ranked the wrong way
+    assert best_threshold(labels, p) == 0.5  # 0.45, 0.5 and 0.7 tie at 5/6: nearest 0.5 wins
+    assert best_threshold(np.array([1, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.1])) == 0.7
+    per_crop = crop_metrics(labels, p, np.array([0.5, 0.5, 0.8, 0.5, 0.5, 0.5]))
+    assert per_crop["fp"] == 0

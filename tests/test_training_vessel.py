@@ -1,0 +1,141 @@
+"""vesselscope-train vessel: training, resume, export to ONNX with a card, DDP with 2 processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the training package needs torch")
+pytest.importorskip("vesselscope_train", reason="the training package is not installed")
+
+from vesselscope_train.cli import main  # noqa: E402
+from vesselscope_train.distributed import Context  # noqa: E402
+from vesselscope_train.export import write_model  # noqa: E402
+from vesselscope_train.trainer import TrainConfig, fit, predict  # noqa: E402
+
+from tests.training_factory import disc_crop, write_crop_dataset  # noqa: E402
+from vesselscope.classifier import VesselClassifier, file_sha256, load_model_card  # noqa: E402
+
+TINY = TrainConfig(epochs=2, batch_size=8, seed=3)
+
+
+def _crops(n: int = 24, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % 2
+    return np.stack([disc_crop(rng, size, bool(v)) for v in labels]), labels
+
+
+def test_resumed_training_ends_with_the_weights_of_an_uninterrupted_run(tmp_path):
+    crops, labels = _crops()
+    straight = fit(crops, labels, TINY, Context(), tag="t", progress=False)
+    first = TrainConfig(**{**TINY.__dict__, "epochs": 1})
+    fit(crops, labels, first, Context(), tag="t", checkpoint_dir=tmp_path, progress=False)
+    # the checkpoint of a 1-epoch run does not match a 2-epoch config: refused, with the reason
+    with pytest.raises(ValueError, match="cannot resume"):
+        fit(crops, labels, TINY, Context(), tag="t", checkpoint_dir=tmp_path, resume=True)
+    state = torch.load(tmp_path / "t.pt", weights_only=True)
+    state["config"] = TINY.__dict__  # same run, stopped after its first epoch
+    torch.save(state, tmp_path / "t.pt")
+    resumed = fit(
+        crops,
+        labels,
+        TINY,
+        Context(),
+        tag="t",
+        checkpoint_dir=tmp_path,
+        resume=True,
+        progress=False,
+    )
+    assert len(resumed.losses) == 2 and resumed.losses[0] == straight.losses[0]
+    for a, b in zip(
+        straight.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_onnx_runtime_equals_torch_within_1e5_and_card_checks_out(tmp_path):
+    crops, labels = _crops()
+    trained = fit(crops, labels, TINY, Context(), tag="t", progress=False)
+    model_path, card_path = write_model(
+        tmp_path, trained, margin_px=50.0, threshold=0.5, details={"training": {"data": "tiny"}}
+    )
+    card = load_model_card(card_path)
+    assert card.sha256 == file_sha256(model_path.read_bytes())
+    assert (card.input_size, card.classes) == (32, ("background", "vessel"))
+    assert card.details["training"] == {"data": "tiny"}
+    classifier = VesselClassifier(model_path)
+    assert classifier.provider == "CPUExecutionProvider" or "CUDA" in classifier.provider
+    expected = predict(trained, crops, torch.device("cpu"))
+    np.testing.assert_allclose(classifier.classify_crops(crops), expected, rtol=0, atol=1e-5)
+
+
+def test_vessel_command_under_torchrun_with_two_cpu_processes(tmp_path):
+    data = write_crop_dataset(tmp_path / "data")
+    out = tmp_path / "models"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "error::DeprecationWarning"}
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "vesselscope_train",
+        "vessel",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--epochs",
+        "1",
+        "--folds",
+        "2",
+        "--batch-size",
+        "8",
+        "--no-progress",
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    card = json.loads((out / "vessel_classifier.card.json").read_text())
+    assert card["training"]["processes"] == 2
+    cv = card["cross_validation"]
+    assert cv["folds"] == 2 and {"real", "simulated"} <= set(cv)
+    assert cv["real"]["crops"] == 36 and cv["real"]["groups"] == 6
+    assert card["training"]["ambiguous_crops_excluded"] == 1
+    assert sorted(p.name for p in (data / "checkpoints").iterdir()) == [
+        "cv2-fold1.pt",
+        "cv2-fold2.pt",
+        "final.pt",
+    ]
+    assert "cross-validated real crops: accuracy" in result.stdout
+    VesselClassifier(out / "vessel_classifier.onnx")  # the runtime accepts what was exported
+
+
+def test_resume_skips_finished_runs_and_rewrites_the_model(tmp_path, capsys):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    args = [
+        "vessel",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "m"),
+        "--epochs",
+        "1",
+        "--folds",
+        "0",
+        "--batch-size",
+        "8",
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    checkpoint = data / "checkpoints" / "final.pt"
+    written = checkpoint.stat().st_mtime_ns
+    assert main([*args, "--resume"]) == 0
+    assert checkpoint.stat().st_mtime_ns == written  # nothing left to train
+    card = json.loads((tmp_path / "m" / "vessel_classifier.card.json").read_text())
+    assert card["cross_validation"] is None

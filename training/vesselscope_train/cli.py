@@ -1,0 +1,149 @@
+"""The `vesselscope-train` command: `vessel-data` harvests crops, `vessel` trains and exports."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from vesselscope_train.dataset import default_data_dir, save_dataset
+from vesselscope_train.trainer import TrainConfig
+
+DEFAULT_REAL = Path("../shared/data/usgra-seg")  # beside the repository, never inside it
+
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("vessel-data", help="harvest labelled candidate crops (real + simulated)")
+    p.add_argument("--out", type=Path, default=default_data_dir(), help="dataset folder")
+    p.add_argument(
+        "--real",
+        type=Path,
+        default=DEFAULT_REAL,
+        help="usgra-seg folder (images/, masks/); default %(default)s",
+    )
+    p.add_argument("--no-real", action="store_true", help="simulated cines only")
+    p.add_argument("--real-spacing", type=float, default=0.075, help="assumed mm per pixel")
+    p.add_argument(
+        "--outline-copies",
+        type=int,
+        default=3,
+        help="jittered crops per outlined real vessel/nerve (-1: none)",
+    )
+    p.add_argument("--presets", nargs="*", default=["femoral", "carotid", "forearm"])
+    p.add_argument("--seeds", type=int, default=12, help="cines per preset (seeds 1..N)")
+    p.add_argument("--frames", type=int, default=120, help="frames per cine")
+    p.add_argument("--every", type=int, default=20, help="crop every Nth frame")
+    p.add_argument("--sim-size", type=int, default=512, help="simulated frame side (px)")
+    p.add_argument("--top-k", type=int, default=10, help="candidates per frame")
+    p.add_argument("--size", type=int, default=64, help="crop side (network input, px)")
+    p.add_argument("--margin", type=float, default=50.0, help="minimum crop margin (px)")
+    p.add_argument("--device", default=None, help="candidate search device (gpu, cpu, numpy)")
+    p.set_defaults(run=_run_data)
+
+
+def _add_vessel(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("vessel", help="cross-validate, train on all crops, export ONNX + card")
+    p.add_argument("--data", type=Path, default=default_data_dir(), help="dataset folder")
+    p.add_argument("--out", type=Path, default=Path("models"), help="where the model goes")
+    p.add_argument("--folds", type=int, default=5, help="grouped CV folds (0: skip)")
+    p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    p.add_argument("--lr", type=float, default=TrainConfig.lr)
+    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="decision threshold on P(vessel) (default: the best in cross-validation, else 0.5)",
+    )
+    p.add_argument(
+        "--checkpoint-dir", type=Path, default=None, help="checkpoints (default: DATA/checkpoints)"
+    )
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoints")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(run=_run_vessel)
+
+
+def _run_data(args: argparse.Namespace) -> int:
+    from vesselscope_train.harvest import HarvestSettings, harvest_dataset
+
+    if not args.no_real and not (args.real / "images").is_dir():
+        print(
+            f"vesselscope-train: no usgra-seg images at {args.real} (use --real or --no-real)",
+            file=sys.stderr,
+        )
+        return 2
+    settings = HarvestSettings(
+        real=None if args.no_real else args.real,
+        real_spacing_mm=args.real_spacing,
+        outline_copies=args.outline_copies,
+        presets=tuple(args.presets),
+        seeds=tuple(range(1, args.seeds + 1)),
+        frames=args.frames,
+        every=args.every,
+        sim_size=(args.sim_size, args.sim_size),
+        top_k=args.top_k,
+        size=args.size,
+        margin_px=args.margin,
+        device=args.device,
+    )
+    dataset = harvest_dataset(settings)
+    save_dataset(args.out, dataset)
+    labels = dataset.labels
+    print(
+        f"wrote {len(labels)} crops to {args.out}: {int((labels == 1).sum())} vessel, "
+        f"{int((labels == 0).sum())} not, {int((labels < 0).sum())} ambiguous (excluded)"
+    )
+    return 0
+
+
+def _run_vessel(args: argparse.Namespace) -> int:
+    from vesselscope_train.vessel import train_vessel
+
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        augment=not args.no_augment,
+    )
+    train_vessel(
+        args.data,
+        args.out,
+        config,
+        folds=args.folds,
+        threshold=args.threshold,
+        checkpoint_dir=args.checkpoint_dir or args.data / "checkpoints",
+        resume=args.resume,
+        progress=not args.no_progress,
+        command=shlex.join(["vesselscope-train", *sys.argv[1:]]),
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vesselscope-train", description="Train VesselScope's models."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_data(sub)
+    _add_vessel(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"vesselscope-train: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("vesselscope-train: interrupted (rerun with --resume to continue)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

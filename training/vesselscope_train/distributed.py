@@ -1,0 +1,54 @@
+"""Data-parallel training under torchrun: gloo on CPUs, nccl on GPUs; a no-op otherwise.
+
+`torchrun --nproc_per_node=N vesselscope-train vessel ...` sets RANK, WORLD_SIZE and
+LOCAL_RANK; every process trains on its share of each epoch (DistributedSampler) and DDP averages
+the gradients. Only rank 0 writes files and shows progress.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class Context:
+    rank: int = 0
+    world_size: int = 1
+    device: torch.device = torch.device("cpu")
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def start() -> Context:
+    """Join the process group when launched by torchrun, else a single-process context."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    cuda = torch.cuda.is_available()
+    if world_size <= 1:
+        return Context(device=torch.device("cuda" if cuda else "cpu"))
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = torch.device("cuda", local_rank) if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    return Context(dist.get_rank(), dist.get_world_size(), device)
+
+
+def barrier(context: Context) -> None:
+    if context.distributed:
+        dist.barrier()
+
+
+def stop(context: Context) -> None:
+    if context.distributed and dist.is_initialized():
+        dist.destroy_process_group()

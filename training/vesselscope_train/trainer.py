@@ -1,0 +1,202 @@
+"""Train one VesselNet on uint8 crops: augmentation, cosine learning rate, checkpoints, DDP.
+
+Each epoch draws its shuffling, augmentation and dropout from (seed, epoch, rank) alone, so a
+run resumed from its checkpoint ends with the same weights as one never interrupted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DistributedSampler
+from tqdm import tqdm
+
+from vesselscope_train.augment import augment
+from vesselscope_train.distributed import Context
+from vesselscope_train.net import VesselNet, WithProbabilities
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    seed: int = 0
+    augment: bool = True
+    # Real candidate crops are what the app classifies but a minority of the training crops
+    # (outline and simulated crops outnumber them): each is seen this many times per epoch.
+    real_candidate_repeats: int = 3
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """x -> (x / 255 - mean) / std, from the training crops; recorded in the model card."""
+
+    mean: float
+    std: float
+
+    @classmethod
+    def of(cls, crops: np.ndarray) -> Normalisation:
+        scaled = crops.astype(np.float64) / 255.0
+        return cls(round(float(scaled.mean()), 6), round(float(scaled.std()) or 1.0, 6))
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: VesselNet  # unwrapped, in eval mode
+    normalisation: Normalisation
+    losses: list[float]  # mean training loss per epoch
+
+
+def fingerprint(crops: np.ndarray, labels: np.ndarray, repeats: np.ndarray) -> str:
+    data = crops.tobytes() + labels.astype(np.int64).tobytes() + repeats.astype(np.int64).tobytes()
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def fit(
+    crops: np.ndarray,
+    labels: np.ndarray,
+    config: TrainConfig,
+    context: Context,
+    *,
+    tag: str,
+    repeats: np.ndarray | None = None,
+    checkpoint_dir: Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> Trained:
+    """Train on (N, S, S) uint8 crops with labels 0/1; resume `tag` from `checkpoint_dir`.
+
+    repeats: how often each crop is seen per epoch (default once).
+    """
+    repeats = np.ones(len(crops), np.int64) if repeats is None else repeats
+    pool = np.repeat(np.arange(len(crops)), repeats)
+    norm = Normalisation.of(crops)
+    x = torch.from_numpy(crops).float().unsqueeze(1) / 255.0
+    y = torch.from_numpy(labels.astype(np.int64))
+    torch.manual_seed(config.seed)  # the same initial weights on every rank
+    model = VesselNet(size=crops.shape[-1]).to(context.device)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
+    identity = {"config": asdict(config), "data": fingerprint(crops, labels, repeats)}
+    path = checkpoint_dir / f"{tag}.pt" if checkpoint_dir else None
+    losses: list[float] = []
+    if resume and path and path.is_file():
+        losses = _restore(path, identity, model, optimizer)
+    network = DistributedDataParallel(model) if context.distributed else model
+    sampler = DistributedSampler(
+        range(len(pool)), context.world_size, context.rank, shuffle=True, seed=config.seed
+    )
+    show = progress and context.is_main
+    epochs = tqdm(
+        range(len(losses), config.epochs),
+        desc=tag,
+        initial=len(losses),
+        total=config.epochs,
+        disable=not show,
+    )
+    for epoch in epochs:
+        sampler.set_epoch(epoch)
+        losses.append(
+            _epoch(
+                network,
+                optimizer,
+                x,
+                y,
+                norm,
+                pool[list(sampler)].tolist(),
+                config,
+                epoch,
+                context,
+                show,
+            )
+        )
+        epochs.set_postfix(loss=f"{losses[-1]:.3f}")
+        if path and context.is_main:
+            _save(path, identity, model, optimizer, losses)
+    model.eval()
+    return Trained(model, norm, losses)
+
+
+def _epoch(
+    network: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    norm: Normalisation,
+    order: list[int],
+    config: TrainConfig,
+    epoch: int,
+    context: Context,
+    show: bool,
+) -> float:
+    """One pass over this rank's share `order` of the crops; the mean loss."""
+    generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch * 101 + context.rank)
+    torch.manual_seed(config.seed * 7_919 + epoch * 13 + context.rank)  # dropout
+    for group in optimizer.param_groups:
+        group["lr"] = config.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / config.epochs))
+    network.train()
+    batches = torch.tensor(order).split(config.batch_size)
+    total = 0.0
+    bar = tqdm(batches, desc=f"epoch {epoch + 1}", leave=False, disable=not show)
+    for index in bar:
+        batch = augment(x[index], generator) if config.augment else x[index]
+        batch = ((batch - norm.mean) / norm.std).to(context.device)
+        loss = F.cross_entropy(network(batch), y[index].to(context.device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        value = loss.item()
+        total += value
+        bar.set_postfix(loss=f"{value:.3f}")
+    return total / max(len(batches), 1)
+
+
+def _save(path: Path, identity: dict, model: VesselNet, optimizer, losses: list[float]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        **identity,
+        "losses": losses,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+    }
+    temporary = path.with_name(path.name + ".tmp")
+    torch.save(state, temporary)
+    os.replace(temporary, path)  # a run killed while saving keeps the previous checkpoint
+
+
+def _restore(path: Path, identity: dict, model: VesselNet, optimizer) -> list[float]:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    for key, wanted in identity.items():
+        if state.get(key) != wanted:
+            raise ValueError(
+                f"{path}: cannot resume: its {key} is {state.get(key)}, this run's is {wanted} "
+                "(delete the checkpoint or use the same settings and data)"
+            )
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    return list(state["losses"])
+
+
+@torch.no_grad()
+def predict(
+    trained: Trained, crops: np.ndarray, device: torch.device, batch: int = 512
+) -> np.ndarray:
+    """P(vessel) for (N, S, S) uint8 crops, as the exported network computes it."""
+    network = WithProbabilities(trained.model).eval()
+    norm = trained.normalisation
+    out = []
+    for start in range(0, len(crops), batch):
+        x = torch.from_numpy(crops[start : start + batch]).float().unsqueeze(1) / 255.0
+        out.append(network(((x - norm.mean) / norm.std).to(device))[:, 1].cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
