@@ -182,8 +182,8 @@ def test_view_command_line(tmp_path):
     view.add_parser(parser.add_subparsers())
     args = parser.parse_args(["view", "cine.mha", "--spacing", "0.075", "--play"])
     assert (args.source, args.spacing, args.play, args.run) == ("cine.mha", 0.075, True, view.run)
-    with pytest.raises(SystemExit, match="unknown preset"):
-        args.run(parser.parse_args(["view", "--preset", "elbow"]))
+    with pytest.raises(SystemExit):  # argparse: invalid choice, exit status 2
+        parser.parse_args(["view", "--preset", "elbow"])
     # A process of its own: quitting a QApplication's loop would end this one's for good.
     shot = tmp_path / "v.png"
     command = [

@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from vesselscope.candidates.presets import PRESETS
 from vesselscope.errors import SourceError
 
 STANDARD_CINE = "sim://femoral?seed=1&frames=60&size=512,512"
@@ -35,7 +36,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="pipeline",
         help="what to measure (default: pipeline, end to end)",
     )
-    parser.add_argument("--preset", default="general", help="candidate preset (default: general)")
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="general",
+        help="candidate preset (default: general)",
+    )
     parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
     parser.add_argument("--model", help="ONNX classifier (default: the shipped model)")
     parser.add_argument(
@@ -64,11 +70,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vesselscope.candidates import PRESETS
-
-    if args.preset not in PRESETS:
-        known = ", ".join(PRESETS)
-        raise SystemExit(f"vesselscope: error: unknown preset {args.preset!r} ({known})")
     if args.recall:
         args.top_k = args.top_k or 10
         return _recall(args)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from vesselscope.candidates.presets import PRESETS
 from vesselscope.detection.detector import Detector, DetectorSettings
 
 
 def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("detector")
-    group.add_argument("--preset", default="general", help="candidate preset (default: general)")
+    group.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="general",
+        help="candidate preset (default: general)",
+    )
     group.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
     group.add_argument("--model", help="ONNX classifier (default: the shipped model)")
     group.add_argument("--threshold", type=float, help="P(vessel) to accept (default: the card's)")
@@ -20,12 +26,6 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def detector_from_arguments(args: argparse.Namespace) -> Detector:
-    from vesselscope.candidates import PRESETS
-
-    if args.preset not in PRESETS:
-        raise SystemExit(
-            f"vesselscope: error: unknown preset {args.preset!r} ({', '.join(PRESETS)})"
-        )
     return Detector(
         DetectorSettings(
             preset=args.preset,

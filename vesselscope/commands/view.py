@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from vesselscope.candidates.presets import PRESETS
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -18,7 +20,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--spacing", type=float, metavar="MM", help="mm per pixel, overriding the source's"
     )
-    parser.add_argument("--preset", help="candidate preset (default: the one last used)")
+    parser.add_argument(
+        "--preset", choices=sorted(PRESETS), help="candidate preset (default: the one last used)"
+    )
     parser.add_argument("--model", help="ONNX classifier (default: the one last used)")
     parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
     parser.add_argument("--play", action="store_true", help="start playing a recording at once")
@@ -45,12 +49,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vesselscope.candidates import PRESETS
-
-    if args.preset is not None and args.preset not in PRESETS:
-        raise SystemExit(
-            f"vesselscope: error: unknown preset {args.preset!r} ({', '.join(PRESETS)})"
-        )
     # Qt is imported here, not at the top: the other commands must work without a display.
     from vesselscope.gui.app import ViewerOptions, run_viewer
 
