@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("torch", reason="the training package needs torch (pip install -e ./training)")
+SKIP = "the training package needs torch (pip install -e ./training)"
+pytest.importorskip("torch", reason=SKIP)
 pytest.importorskip("vesselscope_train", reason="the training package is not installed")
 
 from vesselscope_train import real_data  # noqa: E402

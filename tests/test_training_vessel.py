@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the training package needs torch")
+SKIP = "the training package needs torch (pip install -e ./training)"
+torch = pytest.importorskip("torch", reason=SKIP)
 pytest.importorskip("vesselscope_train", reason="the training package is not installed")
 
 from vesselscope_train.cli import main  # noqa: E402
@@ -139,3 +140,5 @@ def test_resume_skips_finished_runs_and_rewrites_the_model(tmp_path, capsys):
     assert checkpoint.stat().st_mtime_ns == written  # nothing left to train
     card = json.loads((tmp_path / "m" / "vessel_classifier.card.json").read_text())
     assert card["cross_validation"] is None
+    assert card["training"]["command"].startswith("vesselscope-train vessel --data ")
+    assert "--resume" not in card["training"]["command"]

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from vesselscope_train.dataset import default_data_dir, save_dataset
+from vesselscope_train.harvest import HarvestSettings, harvest_dataset
 from vesselscope_train.trainer import TrainConfig
 
 DEFAULT_REAL = Path("../shared/data/usgra-seg")  # beside the repository, never inside it
 
 
 def _add_data(sub: argparse._SubParsersAction) -> None:
+    d = HarvestSettings(real=DEFAULT_REAL)
     p = sub.add_parser("vessel-data", help="harvest labelled candidate crops (real + simulated)")
     p.add_argument("--out", type=Path, default=default_data_dir(), help="dataset folder")
     p.add_argument(
@@ -23,21 +25,21 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
         help="usgra-seg folder (images/, masks/); default %(default)s",
     )
     p.add_argument("--no-real", action="store_true", help="simulated cines only")
-    p.add_argument("--real-spacing", type=float, default=0.075, help="assumed mm per pixel")
+    p.add_argument("--real-spacing", type=float, default=d.real_spacing_mm, help="assumed mm/px")
     p.add_argument(
         "--outline-copies",
         type=int,
-        default=3,
+        default=d.outline_copies,
         help="jittered crops per outlined real vessel/nerve (-1: none)",
     )
-    p.add_argument("--presets", nargs="*", default=["femoral", "carotid", "forearm"])
-    p.add_argument("--seeds", type=int, default=12, help="cines per preset (seeds 1..N)")
-    p.add_argument("--frames", type=int, default=120, help="frames per cine")
-    p.add_argument("--every", type=int, default=20, help="crop every Nth frame")
-    p.add_argument("--sim-size", type=int, default=512, help="simulated frame side (px)")
-    p.add_argument("--top-k", type=int, default=10, help="candidates per frame")
-    p.add_argument("--size", type=int, default=64, help="crop side (network input, px)")
-    p.add_argument("--margin", type=float, default=50.0, help="minimum crop margin (px)")
+    p.add_argument("--presets", nargs="*", default=list(d.presets), help="simulator presets")
+    p.add_argument("--seeds", type=int, default=len(d.seeds), help="cines per preset (1..N)")
+    p.add_argument("--frames", type=int, default=d.frames, help="frames per cine")
+    p.add_argument("--every", type=int, default=d.every, help="crop every Nth frame")
+    p.add_argument("--sim-size", type=int, default=d.sim_size[0], help="simulated side (px)")
+    p.add_argument("--top-k", type=int, default=d.top_k, help="candidates per frame")
+    p.add_argument("--size", type=int, default=d.size, help="crop side (network input, px)")
+    p.add_argument("--margin", type=float, default=d.margin_px, help="least crop margin (px)")
     p.add_argument("--device", default=None, help="candidate search device (gpu, cpu, numpy)")
     p.set_defaults(run=_run_data)
 
@@ -67,8 +69,6 @@ def _add_vessel(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_data(args: argparse.Namespace) -> int:
-    from vesselscope_train.harvest import HarvestSettings, harvest_dataset
-
     if not args.no_real and not (args.real / "images").is_dir():
         print(
             f"vesselscope-train: no usgra-seg images at {args.real} (use --real or --no-real)",
@@ -118,9 +118,22 @@ def _run_vessel(args: argparse.Namespace) -> int:
         checkpoint_dir=args.checkpoint_dir or args.data / "checkpoints",
         resume=args.resume,
         progress=not args.no_progress,
-        command=shlex.join(["vesselscope-train", *sys.argv[1:]]),
+        command=_reproducing_command(args.argv),
     )
     return 0
+
+
+def _reproducing_command(argv: list[str]) -> str:
+    """The command line for the card, less the options that do not change the model."""
+    kept, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--checkpoint-dir":
+            skip = True
+        elif word not in ("--resume", "--no-progress") and not word.startswith("--checkpoint-dir="):
+            kept.append(word)
+    return shlex.join(["vesselscope-train", *kept])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return int(args.run(args))
     except (FileNotFoundError, ValueError) as exc:

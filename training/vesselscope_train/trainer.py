@@ -6,9 +6,7 @@ run resumed from its checkpoint ends with the same weights as one never interrup
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from vesselscope_train.augment import augment
+from vesselscope_train.checkpoint import fingerprint, restore_checkpoint, save_checkpoint
 from vesselscope_train.distributed import Context
 from vesselscope_train.net import VesselNet, WithProbabilities
 
@@ -57,11 +56,6 @@ class Trained:
     losses: list[float]  # mean training loss per epoch
 
 
-def fingerprint(crops: np.ndarray, labels: np.ndarray, repeats: np.ndarray) -> str:
-    data = crops.tobytes() + labels.astype(np.int64).tobytes() + repeats.astype(np.int64).tobytes()
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
 def fit(
     crops: np.ndarray,
     labels: np.ndarray,
@@ -92,100 +86,64 @@ def fit(
     path = checkpoint_dir / f"{tag}.pt" if checkpoint_dir else None
     losses: list[float] = []
     if resume and path and path.is_file():
-        losses = _restore(path, identity, model, optimizer)
+        losses = restore_checkpoint(path, identity, model, optimizer)
     network = DistributedDataParallel(model) if context.distributed else model
     sampler = DistributedSampler(
         range(len(pool)), context.world_size, context.rank, shuffle=True, seed=config.seed
     )
-    show = progress and context.is_main
-    epochs = tqdm(
+    epochs = _Epochs(network, optimizer, x, y, norm, config, context, progress and context.is_main)
+    bar = tqdm(
         range(len(losses), config.epochs),
         desc=tag,
         initial=len(losses),
         total=config.epochs,
-        disable=not show,
+        disable=not epochs.show,
     )
-    for epoch in epochs:
+    for epoch in bar:
         sampler.set_epoch(epoch)
-        losses.append(
-            _epoch(
-                network,
-                optimizer,
-                x,
-                y,
-                norm,
-                pool[list(sampler)].tolist(),
-                config,
-                epoch,
-                context,
-                show,
-            )
-        )
-        epochs.set_postfix(loss=f"{losses[-1]:.3f}")
+        losses.append(epochs.run(epoch, pool[list(sampler)].tolist()))
+        bar.set_postfix(loss=f"{losses[-1]:.3f}")
         if path and context.is_main:
-            _save(path, identity, model, optimizer, losses)
+            save_checkpoint(path, identity, model, optimizer, losses)
     model.eval()
     return Trained(model, norm, losses)
 
 
-def _epoch(
-    network: torch.nn.Module,
-    optimizer: torch.optim.Optimizer,
-    x: torch.Tensor,
-    y: torch.Tensor,
-    norm: Normalisation,
-    order: list[int],
-    config: TrainConfig,
-    epoch: int,
-    context: Context,
-    show: bool,
-) -> float:
-    """One pass over this rank's share `order` of the crops; the mean loss."""
-    generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch * 101 + context.rank)
-    torch.manual_seed(config.seed * 7_919 + epoch * 13 + context.rank)  # dropout
-    for group in optimizer.param_groups:
-        group["lr"] = config.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / config.epochs))
-    network.train()
-    batches = torch.tensor(order).split(config.batch_size)
-    total = 0.0
-    bar = tqdm(batches, desc=f"epoch {epoch + 1}", leave=False, disable=not show)
-    for index in bar:
-        batch = augment(x[index], generator) if config.augment else x[index]
-        batch = ((batch - norm.mean) / norm.std).to(context.device)
-        loss = F.cross_entropy(network(batch), y[index].to(context.device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        value = loss.item()
-        total += value
-        bar.set_postfix(loss=f"{value:.3f}")
-    return total / max(len(batches), 1)
+@dataclass
+class _Epochs:
+    """What every epoch of one run shares."""
 
+    network: torch.nn.Module  # the model, or its DistributedDataParallel wrapper
+    optimizer: torch.optim.Optimizer
+    x: torch.Tensor  # (N, 1, S, S) in [0, 1]
+    y: torch.Tensor
+    norm: Normalisation
+    config: TrainConfig
+    context: Context
+    show: bool
 
-def _save(path: Path, identity: dict, model: VesselNet, optimizer, losses: list[float]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {
-        **identity,
-        "losses": losses,
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-    }
-    temporary = path.with_name(path.name + ".tmp")
-    torch.save(state, temporary)
-    os.replace(temporary, path)  # a run killed while saving keeps the previous checkpoint
-
-
-def _restore(path: Path, identity: dict, model: VesselNet, optimizer) -> list[float]:
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    for key, wanted in identity.items():
-        if state.get(key) != wanted:
-            raise ValueError(
-                f"{path}: cannot resume: its {key} is {state.get(key)}, this run's is {wanted} "
-                "(delete the checkpoint or use the same settings and data)"
-            )
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    return list(state["losses"])
+    def run(self, epoch: int, order: list[int]) -> float:
+        """One pass over this rank's share `order` of the crops; the mean loss."""
+        config, rank = self.config, self.context.rank
+        generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch * 101 + rank)
+        torch.manual_seed(config.seed * 7_919 + epoch * 13 + rank)  # dropout
+        for group in self.optimizer.param_groups:
+            group["lr"] = config.lr * 0.5 * (1.0 + math.cos(math.pi * epoch / config.epochs))
+        self.network.train()
+        batches = torch.tensor(order).split(config.batch_size)
+        total = 0.0
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}", leave=False, disable=not self.show)
+        for index in bar:
+            batch = augment(self.x[index], generator) if config.augment else self.x[index]
+            batch = ((batch - self.norm.mean) / self.norm.std).to(self.context.device)
+            loss = F.cross_entropy(self.network(batch), self.y[index].to(self.context.device))
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            value = loss.item()
+            total += value
+            bar.set_postfix(loss=f"{value:.3f}")
+        return total / max(len(batches), 1)
 
 
 @torch.no_grad()

@@ -19,7 +19,6 @@ from vesselscope_train.net import VesselNet
 from vesselscope_train.trainer import TrainConfig, Trained, fit
 
 AUGMENTATION = [
-    "every crop also judged mirrored (averaged in the exported network)",
     "gain (-4.3 to +3.5 dB) and depth-gain (TGC) slope",
     "contrast: gamma 0.7-1.4",
     "speckle: multiplicative correlated noise, sd up to 0.35, plus receiver noise",
@@ -145,5 +144,6 @@ def _card_details(
             "processes": context.world_size,
             "torch": torch.__version__,
         },
+        "inference": "P(vessel) is the mean over the crop and its mirror image, inside the network",
         "cross_validation": json.loads(json.dumps(cv)) if cv else None,
     }
