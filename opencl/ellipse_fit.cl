@@ -8,22 +8,7 @@
 // is at least the tables' reach, and centre columns are padded to a multiple of VW.
 #pragma OPENCL FP_CONTRACT OFF
 
-#ifndef VW
-#define VW 8
-#endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#if VW == 1
-#define floatV float
-#define intV int
-#define LOADV(p) (*(p))
-#define STOREV(v, p) (*(p) = (v))
-#else
-#define floatV CAT(float, VW)
-#define intV CAT(int, VW)
-#define LOADV(p) CAT(vload, VW)(0, p)
-#define STOREV(v, p) CAT(vstore, VW)(v, 0, p)
-#endif
+#include "vector_lanes.h"
 
 // Score of shape k = weights[k] * sum over its samples of min(gradient . outward normal, cap).
 // Global size: (cols_padded / VW, searched rows). Centres on dead ground score -INFINITY.

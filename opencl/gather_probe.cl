@@ -3,20 +3,7 @@
 // `vesselscope bench --stage candidates` reports the fit's samples per second against it.
 #pragma OPENCL FP_CONTRACT OFF
 
-#ifndef VW
-#define VW 8
-#endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#if VW == 1
-#define floatV float
-#define LOADV(p) (*(p))
-#define STOREV(v, p) (*(p) = (v))
-#else
-#define floatV CAT(float, VW)
-#define LOADV(p) CAT(vload, VW)(0, p)
-#define STOREV(v, p) CAT(vstore, VW)(v, 0, p)
-#endif
+#include "vector_lanes.h"
 
 __kernel void gather_probe(__global const float *gx, __global const float *gy, const int stride,
                            const int pad, const int first_row, const int out_cols,

@@ -5,20 +5,7 @@
 // border of the scanner neither darkens nor brightens the tissue next to it.
 #pragma OPENCL FP_CONTRACT OFF
 
-#ifndef VW
-#define VW 8
-#endif
-#define CAT_(a, b) a##b
-#define CAT(a, b) CAT_(a, b)
-#if VW == 1
-#define floatV float
-#define LOADV(p) (*(p))
-#define STOREV(v, p) (*(p) = (v))
-#else
-#define floatV CAT(float, VW)
-#define LOADV(p) CAT(vload, VW)(0, p)
-#define STOREV(v, p) CAT(vstore, VW)(v, 0, p)
-#endif
+#include "vector_lanes.h"
 
 // Both passes give one work-item VW neighbouring pixels of a row: vector loads in the
 // interior, a clamped scalar loop where the taps reach past an edge. (One branch at the top

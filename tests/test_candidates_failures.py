@@ -62,7 +62,9 @@ def test_programs_are_built_once_per_device_and_options():
     from vesselscope.candidates.programs import kernel_source, program
     from vesselscope.opencl_device import NoOpenCLDevice, choose_device
 
-    assert "__kernel void fit_ellipses" in kernel_source("ellipse_fit.cl")
+    fit = kernel_source("ellipse_fit.cl")
+    assert "__kernel void fit_ellipses" in fit
+    assert "#define LOADV" in fit and "#include" not in fit  # the shared header, inlined
     try:
         _, device = choose_device()
     except NoOpenCLDevice as exc:

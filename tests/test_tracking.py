@@ -54,6 +54,39 @@ def test_a_lost_vessel_is_shown_briefly_then_dropped():
     assert tracker._tracks == []
 
 
+def _confirmed_track(settings=None):
+    tracker = VesselTracker(settings or TrackerSettings(keep_score=0.2))
+    for i in range(5):
+        tracker.update(i / 30, [_vessel(100, 100)], SPACING)
+    return tracker
+
+
+def test_a_weak_candidate_that_fits_keeps_a_confirmed_track_on_screen():
+    tracker = _confirmed_track()
+    weak = [_vessel(102, 100, score=0.3)]  # below the acceptance threshold, above keep_score
+    counts = [len(tracker.update((5 + i) / 30, [], SPACING, weak=weak)) for i in range(12)]
+    assert counts == [1] * 12
+    assert tracker.update(1.0, [], SPACING, weak=weak)[0].track_id == 1
+
+
+def test_weak_candidates_that_do_not_fit_are_ignored():
+    tracker = _confirmed_track()
+    too_low = [_vessel(100, 100, score=0.1)]
+    too_far = [_vessel(160, 100, score=0.5)]  # 6 mm away, gate 3 mm
+    too_small = [_vessel(100, 100, a=12.0, b=12.0, score=0.5)]  # 0.4x the radius
+    for weak in (too_low, too_far, too_small):
+        tracker = _confirmed_track()
+        counts = [len(tracker.update((5 + i) / 30, [], SPACING, weak=weak)) for i in range(4)]
+        assert counts == [1, 1, 0, 0], weak
+
+
+def test_weak_candidates_never_start_a_track():
+    tracker = VesselTracker(TrackerSettings(keep_score=0.2))
+    for i in range(10):
+        shown = tracker.update(i / 30, [], SPACING, weak=[_vessel(100, 100, score=0.7)])
+    assert shown == [] and tracker._tracks == []
+
+
 def test_rewinding_the_cine_resets_the_tracks():
     tracker = VesselTracker()
     for i in range(5):

@@ -111,9 +111,12 @@ def test_vessel_data_command_harvests_real_and_simulated_crops(tmp_path, capsys)
     }
     assert outlined == {"vessel-outline": POSITIVE, "nerve-outline": NEGATIVE}
     assert {r["source"] for r in real_records} == {"images/0000.png", "images/0001.png"}
-    assert all(
-        r["group"].startswith("sim-forearm-1") for r in data.records if r["domain"] != "real"
-    )
+    simulated = [r for r in data.records if r["domain"] == "simulated"]
+    assert all(r["group"].startswith("sim-forearm-1") for r in simulated)
+    # every true vessel of the frame also gives crops of its own ellipse, labelled a vessel
+    sim_outlines = [r for r in simulated if r["kind"] == "vessel-outline"]
+    assert sim_outlines and all(r["centre_inside"] for r in sim_outlines)
+    assert POSITIVE in {r["label"] for r in sim_outlines}
     assert "wrote" in capsys.readouterr().out
 
 

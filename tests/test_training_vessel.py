@@ -20,7 +20,12 @@ from vesselscope_train.export import write_model  # noqa: E402
 from vesselscope_train.trainer import TrainConfig, fit, predict  # noqa: E402
 
 from tests.training_factory import disc_crop, write_crop_dataset  # noqa: E402
-from vesselscope.classifier import VesselClassifier, file_sha256, load_model_card  # noqa: E402
+from vesselscope.classifier import (  # noqa: E402
+    VesselClassifier,
+    file_sha256,
+    load_fold_manifest,
+    load_model_card,
+)
 
 TINY = TrainConfig(epochs=2, batch_size=8, seed=3)
 
@@ -142,3 +147,33 @@ def test_resume_skips_finished_runs_and_rewrites_the_model(tmp_path, capsys):
     assert card["cross_validation"] is None
     assert card["training"]["command"].startswith("vesselscope-train vessel --data ")
     assert "--resume" not in card["training"]["command"]
+
+
+def test_export_folds_writes_each_fold_model_and_the_real_images_it_held_out(tmp_path, capsys):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    folds = tmp_path / "folds"
+    args = ["vessel", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]
+    args += ["--folds", "2", "--batch-size", "8", "--no-progress", "--export-folds", str(folds)]
+    assert main(args) == 0
+    manifest = load_fold_manifest(folds / "folds.json")
+    card = json.loads((tmp_path / "m" / "vessel_classifier.card.json").read_text())
+    assert "--export-folds" not in card["training"]["command"]  # it does not change the model
+    assert [f.threshold for f in manifest.folds] == card["cross_validation"]["fold_thresholds"]
+    held_out = [set(f.images) for f in manifest.folds]
+    assert held_out[0].isdisjoint(held_out[1]) and all(held_out)
+    # real crops only: the simulated cines are not images anyone evaluates by file name
+    assert held_out[0] | held_out[1] == {f"real-{g:03d}.png" for g in range(6)}
+    for number, fold in enumerate(manifest.folds, start=1):
+        assert fold.model == f"fold{number}.onnx"
+        classifier = VesselClassifier(folds / fold.model)  # the runtime accepts its card
+        assert classifier.threshold == fold.threshold
+        assert classifier.card.details["cross_validation"]["fold"] == number
+        assert "--export-folds" in classifier.card.details["training"]["command"]
+    assert "wrote 2 fold models" in capsys.readouterr().out
+
+
+def test_export_folds_without_cross_validation_is_refused(tmp_path, capsys):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    args = ["vessel", "--data", str(data), "--folds", "0", "--export-folds", str(tmp_path / "f")]
+    assert main(args) == 2
+    assert "--export-folds needs cross-validation" in capsys.readouterr().err

@@ -32,6 +32,12 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
         default=d.outline_copies,
         help="jittered crops per outlined real vessel/nerve (-1: none)",
     )
+    p.add_argument(
+        "--sim-outline-copies",
+        type=int,
+        default=d.sim_outline_copies,
+        help="jittered crops per true simulated vessel and frame (-1: none)",
+    )
     p.add_argument("--presets", nargs="*", default=list(d.presets), help="simulator presets")
     p.add_argument("--seeds", type=int, default=len(d.seeds), help="cines per preset (1..N)")
     p.add_argument("--frames", type=int, default=d.frames, help="frames per cine")
@@ -65,6 +71,14 @@ def _add_vessel(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue from the checkpoints")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--export-folds",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write every CV fold's model and DIR/folds.json (the real images each held "
+        "out), for `vesselscope evaluate --fold-models`",
+    )
     p.set_defaults(run=_run_vessel)
 
 
@@ -79,6 +93,7 @@ def _run_data(args: argparse.Namespace) -> int:
         real=None if args.no_real else args.real,
         real_spacing_mm=args.real_spacing,
         outline_copies=args.outline_copies,
+        sim_outline_copies=args.sim_outline_copies,
         presets=tuple(args.presets),
         seeds=tuple(range(1, args.seeds + 1)),
         frames=args.frames,
@@ -119,8 +134,14 @@ def _run_vessel(args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=not args.no_progress,
         command=_reproducing_command(args.argv),
+        export_folds=args.export_folds,
     )
     return 0
+
+
+# Options that do not change the model, left out of the card's command (with their values).
+_NOT_MODEL_FLAGS = ("--resume", "--no-progress")
+_NOT_MODEL_VALUES = ("--checkpoint-dir", "--export-folds")
 
 
 def _reproducing_command(argv: list[str]) -> str:
@@ -129,9 +150,11 @@ def _reproducing_command(argv: list[str]) -> str:
     for word in argv:
         if skip:
             skip = False
-        elif word == "--checkpoint-dir":
+        elif word in _NOT_MODEL_VALUES:
             skip = True
-        elif word not in ("--resume", "--no-progress") and not word.startswith("--checkpoint-dir="):
+        elif word not in _NOT_MODEL_FLAGS and not word.startswith(
+            tuple(f"{option}=" for option in _NOT_MODEL_VALUES)
+        ):
             kept.append(word)
     return shlex.join(["vesselscope-train", *kept])
 

@@ -12,6 +12,7 @@ candidates, which moves the best threshold above 0.5.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,23 @@ from vesselscope_train.dataset import CropDataset
 from vesselscope_train.distributed import Context
 from vesselscope_train.folds import grouped_folds
 from vesselscope_train.metrics import PAPER_ACCURACY, best_threshold, crop_metrics
-from vesselscope_train.trainer import TrainConfig, fit, predict
+from vesselscope_train.trainer import TrainConfig, Trained, fit, predict
 
 GROUPING = (
     "grouped k-fold: each simulated cine is one group; real usgra-seg images are grouped by "
     "similarity (32x32 thumbnail correlation >= 0.8, joined transitively) so near-duplicate "
     "views of one subject and region never sit in both train and test"
 )
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """The figures for the card, and what lets each fold's model be exported and used on the
+    images it held out (`--export-folds`)."""
+
+    report: dict[str, Any]  # the card's cross_validation section
+    models: list[Trained]  # models[f] trained on every fold but f
+    fold_of: np.ndarray  # the fold holding out each crop of the dataset cross-validated
 
 
 def repeats_of(data: CropDataset, config: TrainConfig) -> np.ndarray:
@@ -47,7 +58,7 @@ def cross_validate(
     checkpoint_dir: Path | None,
     resume: bool,
     progress: bool,
-) -> dict[str, Any]:
+) -> CrossValidation:
     """Train `folds` models, each tested on its held-out groups; report per domain."""
     domains = data.column("domain").astype(str)
     groups = data.column("group").astype(str)
@@ -56,6 +67,7 @@ def cross_validate(
     labels = data.labels
     repeats = repeats_of(data, config)
     held_out = np.zeros(len(labels), np.float32)
+    models = []
     for fold in range(folds):
         train, test = fold_of != fold, fold_of == fold
         trained = fit(
@@ -70,6 +82,7 @@ def cross_validate(
             progress=progress,
         )
         held_out[test] = predict(trained, data.crops[test], context.device)
+        models.append(trained)
     tuning = scored & (domains == "real") if np.any(scored & (domains == "real")) else scored
     if threshold is None:
         fold_thresholds = [
@@ -99,4 +112,4 @@ def cross_validate(
             ],
         }
     report["all"] = crop_metrics(labels[scored], held_out[scored], at[scored])
-    return report
+    return CrossValidation(report, models, fold_of)

@@ -61,14 +61,15 @@ def write_model(
     margin_px: float,
     threshold: float,
     details: dict[str, Any],
+    name: str = MODEL_NAME,
 ) -> tuple[Path, Path]:
-    """Write vessel_classifier.onnx and its .card.json into `out_dir`."""
+    """Write the model `name` (vessel_classifier.onnx) and its .card.json into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     data = onnx_bytes(trained)
-    model_path = out_dir / MODEL_NAME
+    model_path = out_dir / name
     model_path.write_bytes(data)
     card = ModelCard(
-        model=MODEL_NAME,
+        model=name,
         sha256=file_sha256(data),
         input_name=INPUT,
         input_size=trained.model.size,

@@ -108,24 +108,32 @@ def harvest_simulated(
     size: tuple[int, int],
     top_k: int,
     device: str | None,
+    outline_copies: int,
 ) -> None:
-    """Every `every`-th frame of a `frames`-frame cine per preset and seed; one group per cine."""
+    """Every `every`-th frame of a `frames`-frame cine per preset and seed; one group per cine.
+
+    Besides the candidates, every true vessel gives crops of its own ellipse (exact and
+    `outline_copies` jittered; none if < 0). The search fits the flattest veins (a forearm's
+    venae comitantes, a pressed jugular) only in part, so their candidate crops are mostly
+    ambiguous: without the outline crops the classifier hardly ever sees such a vein labelled.
+    """
     jobs = [(preset, seed) for preset in presets for seed in seeds]
     for preset, seed in tqdm(jobs, desc="simulated"):
         search = CandidateSearch(preset, device=device, top_k=top_k)
         cine = simulate_cine(preset, frames=frames, seed=seed, size=size)
+        rng = np.random.default_rng([seed, len(preset), 11])
         for frame, truth in islice(cine, 0, None, every):
             regions = truth_regions(frame.shape, truth)
-            harvest.add(
-                frame,
-                regions,
-                search.search(frame),
-                kind="candidate",
-                domain="simulated",
-                source=f"sim://{preset}?seed={seed}",
-                group=f"sim-{preset}-{seed}",
-                preset=preset,
-            )
+            provenance = {
+                "domain": "simulated",
+                "source": f"sim://{preset}?seed={seed}",
+                "group": f"sim-{preset}-{seed}",
+                "preset": preset,
+            }
+            harvest.add(frame, regions, search.search(frame), kind="candidate", **provenance)
+            if outline_copies >= 0:
+                outlines = [v for e in truth for v in jittered(e, rng, outline_copies)]
+                harvest.add(frame, regions, outlines, kind="vessel-outline", **provenance)
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,7 @@ class HarvestSettings:
     real: Path | None  # the usgra-seg folder, or None to skip real images
     real_spacing_mm: float = 0.075  # usgra-seg records none; its README estimates 0.06-0.09
     outline_copies: int = 3  # jittered crops per outlined real vessel or nerve; -1: none
+    sim_outline_copies: int = 1  # the same per true simulated vessel and frame; -1: none
     presets: tuple[str, ...] = ("femoral", "carotid", "forearm")
     seeds: tuple[int, ...] = tuple(range(1, 13))
     frames: int = 120  # per cine: 4 s at 30 fps, a few heartbeats and probe movements
@@ -165,6 +174,7 @@ def harvest_dataset(settings: HarvestSettings) -> CropDataset:
             settings.sim_size,
             settings.top_k,
             settings.device,
+            settings.sim_outline_copies,
         )
     if not harvest.records:
         raise ValueError(

@@ -1,8 +1,10 @@
-"""`vessel`: cross-validate, train the shipped model on all crops, export ONNX + model card."""
+"""`vessel`: cross-validate, train the shipped model on all crops, export ONNX + model card;
+with `--export-folds`, each fold's model too (fold_export.py)."""
 
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,10 @@ import numpy as np
 import torch
 
 from vesselscope_train import distributed
-from vesselscope_train.crossval import cross_validate, repeats_of
+from vesselscope_train.crossval import CrossValidation, cross_validate, repeats_of
 from vesselscope_train.dataset import CropDataset, load_dataset
 from vesselscope_train.export import write_model
+from vesselscope_train.fold_export import export_fold_models
 from vesselscope_train.metrics import summary_line
 from vesselscope_train.net import VesselNet
 from vesselscope_train.trainer import TrainConfig, Trained, fit
@@ -39,8 +42,14 @@ def train_vessel(
     resume: bool,
     progress: bool,
     command: str,
+    export_folds: Path | None = None,
 ) -> dict[str, Any] | None:
-    """The whole `vessel` command; returns the card's metrics on rank 0 (None elsewhere)."""
+    """The whole `vessel` command; returns the card's metrics on rank 0 (None elsewhere).
+
+    export_folds: a folder for every fold's model and folds.json (needs `folds` >= 2).
+    """
+    if export_folds is not None and not folds:
+        raise ValueError("--export-folds needs cross-validation (--folds 2 or more)")
     context = distributed.start()
     try:
         data = load_dataset(data_dir)
@@ -72,7 +81,7 @@ def train_vessel(
             return None
         details = _card_details(data, usable, final, config, cv, command, context)
         if threshold is None:  # chosen by cross-validation, else the neutral 0.5
-            threshold = cv["threshold"] if cv else 0.5
+            threshold = cv.report["threshold"] if cv else 0.5
         model_path, card_path = write_model(
             out_dir,
             final,
@@ -82,8 +91,22 @@ def train_vessel(
         )
         if cv:
             for domain in ("real", "simulated"):
-                if domain in cv:
-                    print(summary_line(f"cross-validated {domain} crops", cv[domain]))
+                if domain in cv.report:
+                    print(summary_line(f"cross-validated {domain} crops", cv.report[domain]))
+        if export_folds is not None and cv is not None:
+            # the card's command must say how a fold model came about, unlike the final's
+            fold_command = f"{command} --export-folds {shlex.quote(str(export_folds))}"
+            manifest = export_fold_models(
+                export_folds,
+                cv,
+                data,
+                usable,
+                margin_px=data.meta["crop"]["margin_px"],
+                details_of=lambda fold: _fold_details(
+                    fold, data, usable, cv, config, fold_command, context
+                ),
+            )
+            print(f"wrote {len(cv.models)} fold models and {manifest}")
         size_mb = model_path.stat().st_size / 1e6
         print(
             f"wrote {model_path} ({size_mb:.2f} MB, decision threshold {threshold}) and {card_path}"
@@ -99,7 +122,7 @@ def _card_details(
     usable: CropDataset,
     final: Trained,
     config: TrainConfig,
-    cv: dict[str, Any] | None,
+    cv: CrossValidation | None,
     command: str,
     context: distributed.Context,
 ) -> dict[str, Any]:
@@ -145,5 +168,26 @@ def _card_details(
             "torch": torch.__version__,
         },
         "inference": "P(vessel) is the mean over the crop and its mirror image, inside the network",
-        "cross_validation": json.loads(json.dumps(cv)) if cv else None,
+        "cross_validation": json.loads(json.dumps(cv.report)) if cv else None,
     }
+
+
+def _fold_details(
+    fold: int,
+    data: CropDataset,
+    usable: CropDataset,
+    cv: CrossValidation,
+    config: TrainConfig,
+    command: str,
+    context: distributed.Context,
+) -> dict[str, Any]:
+    """The card of fold `fold`'s model: its own training crops, and what it is for."""
+    trained_on = usable.subset(cv.fold_of != fold)
+    details = _card_details(data, trained_on, cv.models[fold], config, None, command, context)
+    details["name"] = f"VesselScope vessel classifier, cross-validation fold {fold + 1}"
+    details["cross_validation"] = {
+        "fold": fold + 1,
+        "folds": len(cv.models),
+        "use": "only on the images this fold held out (folds.json): it trained on all others",
+    }
+    return details

@@ -7,6 +7,7 @@ link did not survive (Windows without symlinks) still finds them beside the pack
 
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from pathlib import Path
@@ -29,7 +30,19 @@ class KernelBuildError(RuntimeError):
     """An OpenCL program does not compile: a bug to fix, never a reason to fall back silently."""
 
 
+INCLUDE = re.compile(r'^#include "([\w.]+)"$', re.MULTILINE)
+
+
 def kernel_source(name: str) -> str:
+    """The text of opencl/`name` with its #include "file" lines replaced by those files.
+
+    Inlined here rather than passed to the compiler with -I: the program then depends on
+    its text alone (no include path on the device side, and caches key on the whole source).
+    """
+    return INCLUDE.sub(lambda m: kernel_source(m.group(1)), _read(name))
+
+
+def _read(name: str) -> str:
     for folder in KERNEL_DIRS:
         path = folder / name
         if path.is_file():

@@ -25,12 +25,24 @@ from vesselscope.classifier.crop import (
     crop_candidate,
 )
 from vesselscope.classifier.engine import VesselClassifier, default_model_path
+from vesselscope.classifier.folds import (
+    FOLD_MANIFEST,
+    Fold,
+    FoldManifest,
+    FoldManifestError,
+    load_fold_manifest,
+    save_fold_manifest,
+)
 from vesselscope.classifier.verify import CLASSES_METADATA
 
 __all__ = [
     "CLASSES_METADATA",
     "DEFAULT_MARGIN_PX",
+    "FOLD_MANIFEST",
     "Ellipse",
+    "Fold",
+    "FoldManifest",
+    "FoldManifestError",
     "ModelCard",
     "ModelCardError",
     "VesselClassifier",
@@ -41,6 +53,8 @@ __all__ = [
     "crop_candidate",
     "default_model_path",
     "file_sha256",
+    "load_fold_manifest",
     "load_model_card",
+    "save_fold_manifest",
     "save_model_card",
 ]

@@ -14,7 +14,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from vesselscope.candidates.presets import PRESETS
+from vesselscope.commands.detector_args import add_preset_device_model
 from vesselscope.errors import SourceError
 
 STANDARD_CINE = "sim://femoral?seed=1&frames=60&size=512,512"
@@ -36,14 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default="pipeline",
         help="what to measure (default: pipeline, end to end)",
     )
-    parser.add_argument(
-        "--preset",
-        choices=sorted(PRESETS),
-        default="general",
-        help="candidate preset (default: general)",
-    )
-    parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
-    parser.add_argument("--model", help="ONNX classifier (default: the shipped model)")
+    add_preset_device_model(parser)
     parser.add_argument(
         "--top-k", type=int, help="candidates per frame (pipeline: 8 classified; candidates: 10)"
     )

@@ -1,4 +1,4 @@
-"""Detector options shared by replay, evaluate and bench."""
+"""Detector options shared by replay, evaluate, bench and view."""
 
 from __future__ import annotations
 
@@ -8,16 +8,27 @@ from vesselscope.candidates.presets import PRESETS
 from vesselscope.detection.detector import Detector, DetectorSettings
 
 
-def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("detector")
-    group.add_argument(
+def add_preset_device_model(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, remembered: bool = False
+) -> None:
+    """--preset, --device, --model; `remembered`: unset means the viewer's last choice."""
+    default_model = "the one last used" if remembered else "the shipped model"
+    parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
-        default="general",
-        help="candidate preset (default: general)",
+        default=None if remembered else "general",
+        help=f"candidate preset (default: {'the one last used' if remembered else 'general'})",
     )
-    group.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
-    group.add_argument("--model", help="ONNX classifier (default: the shipped model)")
+    parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
+    parser.add_argument(
+        "--model",
+        help=f"ONNX classifier (default: {default_model})",
+    )
+
+
+def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("detector")
+    add_preset_device_model(group)
     group.add_argument("--threshold", type=float, help="P(vessel) to accept (default: the card's)")
     group.add_argument("--top-k", type=int, default=8, help="candidates classified per frame")
     group.add_argument(
@@ -25,15 +36,17 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def detector_from_arguments(args: argparse.Namespace) -> Detector:
-    return Detector(
-        DetectorSettings(
-            preset=args.preset,
-            device=args.device,
-            model=args.model,
-            threshold=args.threshold,
-            top_k=args.top_k,
-            default_spacing_mm=getattr(args, "spacing", None),
-            track=not args.no_track,
-        )
+def detector_settings_from_arguments(args: argparse.Namespace) -> DetectorSettings:
+    return DetectorSettings(
+        preset=args.preset,
+        device=args.device,
+        model=args.model,
+        threshold=args.threshold,
+        top_k=args.top_k,
+        default_spacing_mm=getattr(args, "spacing", None),
+        track=not args.no_track,
     )
+
+
+def detector_from_arguments(args: argparse.Namespace) -> Detector:
+    return Detector(detector_settings_from_arguments(args))

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vesselscope.commands.detector_args import add_detector_arguments, detector_from_arguments
+from vesselscope.commands.detector_args import (
+    add_detector_arguments,
+    detector_from_arguments,
+    detector_settings_from_arguments,
+)
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
+
+if TYPE_CHECKING:
+    from vesselscope.evaluation.folds import FoldDetectors
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +31,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mask-label", type=int, default=2, help="vessel label in masks (2)")
     parser.add_argument("--match-mm", type=float, default=2.0, help="centre distance to match")
     parser.add_argument("--report", help="folder for metrics.json, plots and report.html")
+    parser.add_argument(
+        "--fold-models",
+        metavar="FOLDS_JSON",
+        help="score each image with the cross-validation model that held it out (folds.json "
+        "from `vesselscope-train vessel --export-folds`); images are independent (no tracking)",
+    )
     add_detector_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -32,23 +47,40 @@ def run(args: argparse.Namespace) -> int:
     from vesselscope.evaluation.run import evaluate, report
     from vesselscope.evaluation.truth import Truth
 
+    if args.fold_models and args.model:
+        print("vesselscope: error: --fold-models and --model exclude each other", file=sys.stderr)
+        return 2
     with open_source_argument(args) as source:
         truth = Truth(args.truth or _default_truth(source.path), mask_label=args.mask_label)
-        detector = detector_from_arguments(args)
+        folds = _fold_detectors(args) if args.fold_models else None
+        detector = folds.detectors[0] if folds is not None else detector_from_arguments(args)
         evaluation, results = evaluate(
             source,
             truth,
-            lambda _: detector,
+            folds if folds is not None else (lambda _: detector),
             max_distance_mm=args.match_mm,
             progress=lambda frames: tqdm(frames, total=len(source), unit="frame", desc="evaluate"),
         )
         summary = evaluation.summary()
         summary["device"], summary["provider"] = detector.device, detector.provider
+        if folds:
+            summary["fold_models"] = folds.summary()
         _print(summary)
         if args.report:
-            page = report(Path(args.report), source, truth, evaluation, results)
+            page = report(Path(args.report), source, truth, evaluation, results, summary)
             print(f"wrote {page}")
     return 0
+
+
+def _fold_detectors(args: argparse.Namespace) -> FoldDetectors:
+    from dataclasses import replace
+
+    from vesselscope.evaluation.folds import FoldDetectors
+
+    # Fold models score independent stills, and consecutive frames come from different
+    # folds: a tracker would join unrelated images.
+    settings = replace(detector_settings_from_arguments(args), track=False)
+    return FoldDetectors(args.fold_models, settings)
 
 
 def _default_truth(source_path: str) -> Path:
@@ -63,8 +95,13 @@ def _print(summary: dict) -> None:
             return f"{value['mean']:.3f} (sd {value['sd']:.3f}, n {value['n']})"
         return f"{value:.4f}" if isinstance(value, float) else str(value)
 
-    skip = ("precision_recall_by_threshold", "latency_ms")
+    skip = ("precision_recall_by_threshold", "latency_ms", "fold_models")
     for key, value in summary.items():
         if key not in skip:
             print(f"{key:28s} {fmt(value)}")
+    for number, fold in enumerate(summary.get("fold_models", {}).get("folds", []), start=1):
+        print(
+            f"fold {number}: {fold['model']} at threshold {fold['threshold']} scored "
+            f"{fold['frames_scored']} frames ({fold['images_held_out']} images held out)"
+        )
     print(json.dumps({"latency_ms": summary["latency_ms"]}, indent=1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from vesselscope.candidates.presets import PRESETS
+from vesselscope.commands.detector_args import add_preset_device_model
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -20,11 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--spacing", type=float, metavar="MM", help="mm per pixel, overriding the source's"
     )
-    parser.add_argument(
-        "--preset", choices=sorted(PRESETS), help="candidate preset (default: the one last used)"
-    )
-    parser.add_argument("--model", help="ONNX classifier (default: the one last used)")
-    parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
+    add_preset_device_model(parser, remembered=True)
     parser.add_argument("--play", action="store_true", help="start playing a recording at once")
     parser.add_argument(
         "--settings", metavar="INI", help="settings file to use instead of the user's"

@@ -15,8 +15,7 @@ def bench_pipeline(frames: list[Frame], settings: DetectorSettings) -> dict:
     """Run every frame through one Detector (after a warm-up) and summarise the timings."""
     detector = Detector(settings)
     for frame in frames[:WARM_UP_FRAMES]:
-        detector.process(frame)
-    detector.reset()
+        detector.warm_up(frame)
     stages: dict[str, list[float]] = {}
     vessels = 0
     started = time.perf_counter()

@@ -56,6 +56,12 @@ class Detector:
         """Forget tracks, e.g. after seeking in a cine."""
         self.tracker.reset()
 
+    def warm_up(self, frame: Frame) -> None:
+        """Run `frame` once and forget it: the OpenCL programs get built and ONNX Runtime makes
+        its first run here (about a second on a CPU), not in the first measured frame."""
+        self.process(frame)
+        self.reset()
+
     def process(self, frame: Frame) -> FrameResult:
         start = time.perf_counter()
         candidates = self.search.search(frame)
@@ -64,9 +70,10 @@ class Detector:
         classified = time.perf_counter()
         scored = [_vessel(c, float(p)) for c, p in zip(candidates, scores, strict=True)]
         accepted = [v for v in scored if v.score >= self.threshold]
+        rejected = [v for v in scored if v.score < self.threshold]
         spacing = self.search.plan_for(frame).spacing_mm
         vessels = (
-            self.tracker.update(frame.timestamp_s, accepted, spacing)
+            self.tracker.update(frame.timestamp_s, accepted, spacing, weak=rejected)
             if self.settings.track
             else accepted
         )

@@ -34,14 +34,16 @@ class Evaluation:
     a_errors: list[float] = field(default_factory=list)
     b_errors: list[float] = field(default_factory=list)
     dice: list[float] = field(default_factory=list)
-    crops: list[tuple[float, bool]] = field(default_factory=list)  # (score, truly a vessel)
+    # (score, truly a vessel, its frame's threshold): cross-validation fold models each have
+    # their own threshold, so a crop is judged at the one its frame was detected with
+    crops: list[tuple[float, bool, float]] = field(default_factory=list)
     artery_vein: list[tuple[str, str]] = field(default_factory=list)  # (true, predicted)
     timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sweep: dict[float, list[int]] = field(default_factory=dict)  # threshold -> [tp, fp, fn]
-    threshold: float = 0.5
+    thresholds: set[float] = field(default_factory=set)  # the frames' decision thresholds
 
     def add(self, result: FrameResult, truths: list[TruthVessel], spacing: tuple) -> None:
-        self.threshold = result.threshold
+        self.thresholds.add(result.threshold)
         matched = match_frame(list(result.vessels), truths, spacing, self.max_distance_mm)
         self.frames.append(
             FrameScore(
@@ -60,7 +62,7 @@ class Evaluation:
             if true_label in ("artery", "vein"):
                 self.artery_vein.append((true_label, match.detection.label))
         for candidate in result.candidates:
-            self.crops.append((candidate.score, inside_any(candidate, truths)))
+            self.crops.append((candidate.score, inside_any(candidate, truths), result.threshold))
         for stage, ms in result.timings_ms.items():
             self.timings[stage].append(ms)
         self._sweep(result, truths, spacing)
@@ -80,7 +82,7 @@ class Evaluation:
         fp = sum(f.false_positives for f in self.frames)
         fn = sum(f.missed for f in self.frames)
         precision, recall, f1 = _prf(tp, fp, fn)
-        crop_correct = sum((score >= self.threshold) == truth for score, truth in self.crops)
+        crop_correct = sum((score >= at) == truth for score, truth, at in self.crops)
         labelled = [(t, p) for t, p in self.artery_vein if p != "unknown"]
         return {
             "frames": len(self.frames),
@@ -97,7 +99,7 @@ class Evaluation:
             "dice": _mean_sd(self.dice),
             "crop_accuracy": crop_correct / len(self.crops) if self.crops else None,
             "crops": len(self.crops),
-            "crops_positive": sum(truth for _, truth in self.crops),
+            "crops_positive": sum(truth for _, truth, _ in self.crops),
             "artery_vein_accuracy": (
                 sum(t == p for t, p in labelled) / len(labelled) if labelled else None
             ),
@@ -105,7 +107,8 @@ class Evaluation:
                 len(labelled) / len(self.artery_vein) if self.artery_vein else None
             ),
             "latency_ms": {stage: percentiles(v) for stage, v in self.timings.items()},
-            "threshold": self.threshold,
+            # one value; a sorted list when frames differed (fold models)
+            "threshold": _one_or_all(self.thresholds),
             "precision_recall_by_threshold": {
                 f"{t:.2f}": dict(zip(("precision", "recall", "f1"), _prf(*c), strict=True))
                 for t, c in sorted(self.sweep.items())
@@ -129,6 +132,11 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def _one_or_all(values: set[float]) -> float | list[float] | None:
+    ordered = sorted(values)
+    return ordered[0] if len(ordered) == 1 else (ordered or None)
 
 
 def _mean_sd(values: list[float]) -> dict[str, float] | None:

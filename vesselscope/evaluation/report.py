@@ -102,6 +102,8 @@ def _fmt(value: object) -> str:
         return f"{value:.4f}"
     if isinstance(value, dict):
         return ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):  # e.g. one entry per fold model
+        return "; ".join(_fmt(v) for v in value)
     return str(value)
 
 

@@ -12,25 +12,26 @@ from vesselscope.evaluation.metrics import Evaluation
 from vesselscope.evaluation.overlay import render_overlay
 from vesselscope.evaluation.report import write_report
 from vesselscope.evaluation.truth import Truth
+from vesselscope.frame import Frame
 from vesselscope.sources import Source
 
 
 def evaluate(
     source: Source,
     truth: Truth,
-    detector_for: Callable[[int], Detector],
+    detector_for: Callable[[Frame], Detector],
     *,
     max_distance_mm: float = 2.0,
     progress: Callable[[Iterable], Iterable] = lambda frames: frames,
 ) -> tuple[Evaluation, dict[int, FrameResult]]:
-    """Every frame through `detector_for(index)` (one detector for a cine; one per fold when
-    frames are independent images scored by cross-validation models)."""
+    """Every frame through `detector_for(frame)` (one detector for a cine; for independent
+    images scored by cross-validation models, the fold that held out the frame's file)."""
     if truth.frame_count is not None and truth.frame_count != len(source):
         raise SourceError(truth.path, f"{truth.frame_count} masks for {len(source)} frames")
     evaluation = Evaluation(max_distance_mm=max_distance_mm)
     results: dict[int, FrameResult] = {}
     for frame in progress(source):
-        detector = detector_for(frame.index)
+        detector = detector_for(frame)
         result = detector.process(frame)
         spacing = detector.search.plan_for(frame).spacing_mm
         evaluation.add(result, truth.vessels(frame.index, frame.shape), spacing)
@@ -39,9 +40,18 @@ def evaluate(
 
 
 def report(
-    folder: Path, source: Source, truth: Truth, evaluation: Evaluation, results: dict
+    folder: Path,
+    source: Source,
+    truth: Truth,
+    evaluation: Evaluation,
+    results: dict,
+    summary: dict | None = None,
 ) -> Path:
-    """Write the report with overlays of the worst frames (truth dashed green)."""
+    """Write the report with overlays of the worst frames (truth dashed green).
+
+    summary: what metrics.json and the page record (default: the evaluation's own summary;
+    the command adds the device, provider and any fold models).
+    """
     worst = []
     for score in evaluation.worst_frames():
         frame = source[score.index]
@@ -50,4 +60,4 @@ def report(
             f"frame {score.index}: {score.false_positives} false positive(s), {score.missed} missed"
         )
         worst.append((caption, render_overlay(frame, results[score.index], truth=truths)))
-    return write_report(folder, evaluation, evaluation.summary(), worst)
+    return write_report(folder, evaluation, summary or evaluation.summary(), worst)
