@@ -33,3 +33,21 @@ def test_demo_without_a_display_replays_the_demo_cine_headless(tmp_path, monkeyp
     out = capsys.readouterr().out
     assert "no display: replaying the demo cine" in out
     assert "replayed 60 frames" in out and "vessels per frame" in out
+
+
+@pytest.mark.parametrize(
+    ("option", "named"),
+    [
+        (["--model", "{tmp}/missing.onnx"], "missing.onnx"),
+        (["--model", "{tmp}/lonely.onnx"], "lonely.card.json"),  # a model without its card
+        (["--device", "7:7"], "'7:7'"),
+    ],
+)
+def test_a_bad_model_or_device_is_one_line_naming_it(tmp_path, capsys, option, named):
+    (tmp_path / "lonely.onnx").write_bytes(b"not a network")
+    source = "sim://femoral?frames=2&size=96,96"
+    argv = ["replay", source, *(o.format(tmp=tmp_path) for o in option)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesselscope: error:") and named in err
+    assert "Traceback" not in err

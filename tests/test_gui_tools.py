@@ -113,3 +113,19 @@ def test_annotate_label_move_resize_copy_save_and_reload(qtbot, tmp_path):
     assert len([i for i in window.view.annotations.childItems() if isinstance(i, AnnotationItem)])
     window.files.load_annotations_from(str(tmp_path / "missing.json"))
     qtbot.waitUntil(lambda: "missing.json" in s.error, timeout=5000)
+
+
+def test_errors_a_user_can_fix_read_plainly_and_bugs_show_their_type():
+    from vesselscope.classifier import ModelCardError
+    from vesselscope.errors import SourceError
+    from vesselscope.gui.reporting import describe_error
+    from vesselscope.opencl_device import NoOpenCLDevice
+
+    for plain in (
+        SourceError("/data/cine.mha", "truncated header"),
+        ModelCardError("/m/model.card.json: sha256 does not match"),
+        NoOpenCLDevice("no OpenCL GPU device (found: cpu)"),
+        FileNotFoundError("vessel classifier model not found: /m/x.onnx"),
+    ):
+        assert describe_error(plain) == str(plain)
+    assert describe_error(KeyError("frame")) == "KeyError: 'frame'"

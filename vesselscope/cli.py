@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from vesselscope import __version__
-from vesselscope.errors import SourceError
+from vesselscope.errors import is_user_error
 
 # Each module has add_parser(subparsers) that registers its subcommand and sets `run`.
 # Imported lazily per name so `vesselscope doctor` works even if, say, Qt is broken.
@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except SourceError as exc:
+    except Exception as exc:
+        if not is_user_error(exc):
+            raise
         print(f"vesselscope: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 
 class SourceError(Exception):
@@ -20,3 +21,22 @@ class SourceError(Exception):
 
 class SpacingUnknownWarning(UserWarning):
     """The source does not say how many millimetres a pixel is."""
+
+
+# Other errors a user's choice can cause (a model file, its card, an OpenCL device asked for):
+# shown as one line naming the file or option, not as a bug. Listed by module and name, so the
+# check imports nothing: an error of a module never imported cannot have been raised.
+_USER_ERRORS = (
+    ("vesselscope.classifier.card", "ModelCardError"),
+    ("vesselscope.opencl_device", "NoOpenCLDevice"),
+)
+
+
+def is_user_error(exc: BaseException) -> bool:
+    """True for errors whose message already says what to fix (file, option and reason)."""
+    if isinstance(exc, (SourceError, FileNotFoundError)):
+        return True
+    return any(
+        module in sys.modules and isinstance(exc, getattr(sys.modules[module], name))
+        for module, name in _USER_ERRORS
+    )

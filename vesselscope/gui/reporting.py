@@ -11,8 +11,7 @@ import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
-from vesselscope.classifier import ModelCardError
-from vesselscope.errors import SourceError
+from vesselscope.errors import is_user_error
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,10 +31,10 @@ def collecting_warnings(call: Callable[..., T], *args: object) -> tuple[T, list[
 def describe_error(exc: Exception) -> str:
     """The message to show for `exc`.
 
-    SourceError and ModelCardError already name the file and what is wrong. Anything else is a
-    bug: logged with its traceback, and shown with its type so that it reads as one.
+    A bad file, model card or device choice (errors.is_user_error) already names what is wrong.
+    Anything else is a bug: logged with its traceback, and shown with its type so it reads as one.
     """
-    if isinstance(exc, (SourceError, ModelCardError, FileNotFoundError)):
+    if is_user_error(exc):
         return str(exc)
     logger.error("viewer background work failed", exc_info=exc)
     return f"{type(exc).__name__}: {exc}"
