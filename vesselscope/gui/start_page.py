@@ -8,6 +8,8 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget
 
+BOX_WIDTH = 520  # px, the column of title, text and buttons
+
 
 class StartPage(QWidget):
     def __init__(self, actions: dict[str, QAction], open_path: Callable[[str], None]) -> None:
@@ -25,6 +27,9 @@ class StartPage(QWidget):
             objectName="dim",
         )
         subtitle.setWordWrap(True)
+        # A wrapped label in a layout gets the height of a guess at its width, which clipped
+        # the first and last lines; the column's width is fixed, so its height is known.
+        subtitle.setMinimumHeight(subtitle.heightForWidth(BOX_WIDTH))
         column.addWidget(title)
         column.addWidget(subtitle)
         self.buttons = {}
@@ -46,7 +51,7 @@ class StartPage(QWidget):
         column.addWidget(self.recent)
         box = QWidget()
         box.setLayout(column)
-        box.setFixedWidth(520)
+        box.setFixedWidth(BOX_WIDTH)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
 
