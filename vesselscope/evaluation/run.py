@@ -30,8 +30,12 @@ def evaluate(
         raise SourceError(truth.path, f"{truth.frame_count} masks for {len(source)} frames")
     evaluation = Evaluation(max_distance_mm=max_distance_mm)
     results: dict[int, FrameResult] = {}
+    warmed: set[int] = set()
     for frame in progress(source):
         detector = detector_for(frame)
+        if id(detector) not in warmed:  # keep kernel builds out of the latency figures
+            detector.warm_up(frame)
+            warmed.add(id(detector))
         result = detector.process(frame)
         spacing = detector.search.plan_for(frame).spacing_mm
         evaluation.add(result, truth.vessels(frame.index, frame.shape), spacing)
