@@ -68,3 +68,18 @@ def test_bench_prints_every_stage_as_json(capsys):
     assert report["stage"] == "pipeline" and report["frames"] == 5
     assert set(report["latency_ms"]) == {"candidates", "classifier", "tracker", "total"}
     assert report["latency_ms"]["total"]["p95"] > 0
+
+
+def test_nested_detections_of_one_vessel_become_the_largest():
+    from vesselscope.detection.one_per_vessel import one_per_vessel
+    from vesselscope.detection.results import Vessel
+
+    spacing = (0.1, 0.1)
+    whole = Vessel(100, 100, 40, 20, 30.0, 0.8, spacing)
+    part = Vessel(110, 105, 12, 10, 0.0, 0.99, spacing)  # inside `whole`, scored higher
+    beside = Vessel(170, 100, 20, 20, 0.0, 0.9, spacing)  # another vessel next to it
+    kept, dropped = one_per_vessel([part, beside, whole])
+    assert kept == [whole, beside] and dropped == [part]
+    # the tilt counts: along the 30-degree major axis (37 px out) is inside, across it is not
+    assert whole.contains(100 + 37 * 0.866, 100 + 37 * 0.5)
+    assert not whole.contains(100 - 37 * 0.5, 100 + 37 * 0.866)

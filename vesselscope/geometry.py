@@ -39,3 +39,11 @@ class EllipseInMillimetres:
     @property
     def b_mm(self) -> float:
         return self.b * mm_per_px_along(self.angle_deg + 90.0, self.spacing_mm)
+
+    def contains(self, x: float, y: float) -> bool:
+        """Whether the pixel position (x, y) lies inside this ellipse (its outline included)."""
+        theta = math.radians(self.angle_deg)
+        dx, dy = x - self.cx, y - self.cy
+        u = (dx * math.cos(theta) + dy * math.sin(theta)) / self.a
+        v = (dy * math.cos(theta) - dx * math.sin(theta)) / self.b
+        return u * u + v * v <= 1.0

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vesselscope.candidates import Candidate, CandidateSearch
+from vesselscope.detection.one_per_vessel import one_per_vessel
 from vesselscope.detection.results import FrameResult, Vessel
 from vesselscope.frame import Frame
 from vesselscope.tracking import TrackerSettings, VesselTracker
@@ -69,8 +70,8 @@ class Detector:
         scores = self._score(frame, candidates)
         classified = time.perf_counter()
         scored = [_vessel(c, float(p)) for c, p in zip(candidates, scores, strict=True)]
-        accepted = [v for v in scored if v.score >= self.threshold]
-        rejected = [v for v in scored if v.score < self.threshold]
+        accepted, duplicates = one_per_vessel([v for v in scored if v.score >= self.threshold])
+        rejected = [v for v in scored if v.score < self.threshold] + duplicates
         spacing = self.search.plan_for(frame).spacing_mm
         vessels = (
             self.tracker.update(frame.timestamp_s, accepted, spacing, weak=rejected)
