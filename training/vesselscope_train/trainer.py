@@ -25,7 +25,9 @@ from vesselscope_train.net import VesselNet, WithProbabilities
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 20
+    # 35 rather than 20: cross-validated real-crop accuracy 94.3% -> 95.4% (AUC 0.942 -> 0.946)
+    # and cross-validated detection F1 on the real images 0.54 -> 0.58.
+    epochs: int = 35
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 1e-4

@@ -24,8 +24,8 @@ class TrackerSettings:
     # keep_size of the track's), though it never starts one. A vessel whose score dips for some
     # frames (compression, a speckle pattern the classifier dislikes) then stays on screen.
     # Chosen on validation cines (simulated seeds 201-202 of each preset, never trained on):
-    # with the shipped classifier, mean F1 0.866 without hysteresis, 0.895 with 0.2 or 0.4,
-    # 0.894 with 0.1.
+    # with the shipped classifier, mean F1 0.877 without hysteresis, 0.886 with 0.4, 0.896 with
+    # 0.2, 0.898 with 0.1 (more persisting false tracks for that last 0.002).
     keep_score: float = 0.2
     keep_size: float = 1.5
 
