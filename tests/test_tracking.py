@@ -29,6 +29,14 @@ def test_a_single_false_detection_never_becomes_a_track():
         assert shown == []
 
 
+def test_ids_count_the_vessels_shown_not_the_tentative_tracks():
+    tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
+    for i, x in enumerate((300, 340, 380)):  # three one-off false detections, far apart
+        tracker.update(i / 30, [_vessel(x, 200), _vessel(100, 100)], SPACING)
+    shown = tracker.update(3 / 30, [_vessel(100, 100)], SPACING)
+    assert [v.track_id for v in shown] == [1]
+
+
 def test_gating_in_mm_keeps_two_neighbouring_vessels_apart():
     tracker = VesselTracker(TrackerSettings(gate_mm=3.0))
     for i in range(8):

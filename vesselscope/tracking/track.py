@@ -16,8 +16,9 @@ HISTORY_S = 4.0  # how much shape history the artery/vein label looks at
 
 
 class Track:
-    def __init__(self, track_id: int, detection: Vessel, time_s: float, window: int) -> None:
-        self.id = track_id
+    def __init__(self, serial: int, detection: Vessel, time_s: float, window: int) -> None:
+        self.serial = serial  # creation order, for ties; every track has one
+        self.id: int | None = None  # the number users see, given on confirmation
         self.kalman = VesselKalman(_measurement(detection))
         self.hits: deque[bool] = deque([True], maxlen=window)
         self.total_hits = 1

@@ -34,6 +34,9 @@ class VesselTracker:
     def __init__(self, settings: TrackerSettings | None = None) -> None:
         self.settings = settings or TrackerSettings()
         self._tracks: list[Track] = []
+        self._next_serial = 0
+        # Ids are given on confirmation, so the vessels on screen are numbered 1, 2, ... in the
+        # order they appeared, not after every tentative track that never made it.
         self._next_id = 1
         self._last_time: float | None = None
 
@@ -71,7 +74,7 @@ class VesselTracker:
         self._confirm_and_prune()
         self._merge()
         shown = [t for t in self._tracks if t.confirmed and t.missed <= self.settings.show_missed]
-        return [track.as_vessel(spacing) for track in sorted(shown, key=lambda t: t.id)]
+        return [track.as_vessel(spacing) for track in sorted(shown, key=lambda t: t.serial)]
 
     def _associate(
         self, predicted: list[tuple[float, float]], detections: list[Vessel]
@@ -115,8 +118,10 @@ class VesselTracker:
             cx, cy = track.kalman.centre
             if np.hypot(cx - detection.cx_mm, cy - detection.cy_mm) < self.settings.merge_mm:
                 return
-        self._tracks.append(Track(self._next_id, detection, time_s, self.settings.confirm_window))
-        self._next_id += 1
+        self._tracks.append(
+            Track(self._next_serial, detection, time_s, self.settings.confirm_window)
+        )
+        self._next_serial += 1
 
     def _confirm_and_prune(self) -> None:
         s = self.settings
@@ -124,6 +129,8 @@ class VesselTracker:
         for track in self._tracks:
             if not track.confirmed and sum(track.hits) >= s.confirm_hits:
                 track.confirmed = True
+                track.id = self._next_id
+                self._next_id += 1
             never_made_it = not track.confirmed and len(track.hits) == s.confirm_window
             if track.missed > s.max_missed or (never_made_it and sum(track.hits) < s.confirm_hits):
                 continue
@@ -132,7 +139,7 @@ class VesselTracker:
 
     def _merge(self) -> None:
         # Keep the better-established of two tracks that converge on one vessel.
-        ranked = sorted(self._tracks, key=lambda t: (not t.confirmed, -t.total_hits, t.id))
+        ranked = sorted(self._tracks, key=lambda t: (not t.confirmed, -t.total_hits, t.serial))
         kept: list[Track] = []
         for track in ranked:
             cx, cy = track.kalman.centre
@@ -141,4 +148,4 @@ class VesselTracker:
                 for k in kept
             ):
                 kept.append(track)
-        self._tracks = sorted(kept, key=lambda t: t.id)
+        self._tracks = sorted(kept, key=lambda t: t.serial)
