@@ -107,11 +107,13 @@ class VesselTracker:
         return [(waiting[r], weak[c]) for r, c in zip(rows, cols, strict=True) if cost[r, c] < 1e9]
 
     def _weak_cost(self, centre: tuple[float, float], track: Track, vessel: Vessel) -> float:
+        """Distance in mm from the track's prediction, or inf where the candidate does not fit."""
+        s = self.settings
         distance = float(np.hypot(centre[0] - vessel.cx_mm, centre[1] - vessel.cy_mm))
         track_radius = float(np.sqrt(np.prod(track.kalman.axes)))
         ratio = np.sqrt(vessel.a_mm * vessel.b_mm) / max(track_radius, 1e-6)
-        fits = distance <= self.settings.gate_mm and 1 / self.settings.keep_size <= ratio
-        return distance if fits and ratio <= self.settings.keep_size else np.inf
+        fits = distance <= s.gate_mm and 1 / s.keep_size <= ratio <= s.keep_size
+        return distance if fits else np.inf
 
     def _start(self, detection: Vessel, time_s: float) -> None:
         for track in self._tracks:  # a detection beside an existing track is a duplicate
