@@ -80,6 +80,24 @@ inline float smoothed_at(__global const float *values, __global const float *wei
     return w >= live_enough ? values[i] / w : 0.0f;
 }
 
+// Central differences of the smoothed intensity at (x, y) with clamped neighbours, times gain;
+// zero along an axis where either neighbour is dead ground. (gx, gy).
+inline float2 clamped_gradient(__global const float *values, __global const float *weight,
+                               const int rows, const int cols, const int x, const int y,
+                               const float gain, const float live_enough)
+{
+    const int left = y * cols + max(x - 1, 0);
+    const int right = y * cols + min(x + 1, cols - 1);
+    const int up = max(y - 1, 0) * cols + x;
+    const int down = min(y + 1, rows - 1) * cols + x;
+    const bool across = weight[left] >= live_enough && weight[right] >= live_enough;
+    const bool along = weight[up] >= live_enough && weight[down] >= live_enough;
+    return (float2)(across ? (smoothed_at(values, weight, right, live_enough)
+                              - smoothed_at(values, weight, left, live_enough)) * gain : 0.0f,
+                    along ? (smoothed_at(values, weight, down, live_enough)
+                             - smoothed_at(values, weight, up, live_enough)) * gain : 0.0f);
+}
+
 // One work-item per pixel of the padded output (pad around, `stride` wide): intensity with
 // edges replicated; gradient (central difference x gain) zero outside the image and where a
 // difference reaches mostly dead ground; the binned live share, zero outside.
@@ -104,16 +122,9 @@ __kernel void gradient(__global const float *values, __global const float *weigh
         live_out[out] = 0.0f;
         return;
     }
-    const int left = y * cols + max(x - 1, 0);
-    const int right = y * cols + min(x + 1, cols - 1);
-    const int up = max(y - 1, 0) * cols + x;
-    const int down = min(y + 1, rows - 1) * cols + x;
-    const bool across = weight[left] >= live_enough && weight[right] >= live_enough;
-    const bool along = weight[up] >= live_enough && weight[down] >= live_enough;
-    gx[out] = across ? (smoothed_at(values, weight, right, live_enough)
-                        - smoothed_at(values, weight, left, live_enough)) * gain : 0.0f;
-    gy[out] = along ? (smoothed_at(values, weight, down, live_enough)
-                       - smoothed_at(values, weight, up, live_enough)) * gain : 0.0f;
+    const float2 g = clamped_gradient(values, weight, rows, cols, x, y, gain, live_enough);
+    gx[out] = g.x;
+    gy[out] = g.y;
     live_out[out] = live[y * cols + x];
 }
 
@@ -150,17 +161,8 @@ __kernel void gradient_full(__global const float *values, __global const float *
     }
 #endif
     for (int x = x0; x < min(x0 + VW, cols); ++x) {
-        const int left = y * cols + max(x - 1, 0);
-        const int right = y * cols + min(x + 1, cols - 1);
-        const int up = max(y - 1, 0) * cols + x;
-        const int down = min(y + 1, rows - 1) * cols + x;
-        const bool across = weight[left] >= live_enough && weight[right] >= live_enough;
-        const bool along = weight[up] >= live_enough && weight[down] >= live_enough;
-        gx[out + x - x0] = across ? (smoothed_at(values, weight, right, live_enough)
-                                     - smoothed_at(values, weight, left, live_enough)) * gain
-                                  : 0.0f;
-        gy[out + x - x0] = along ? (smoothed_at(values, weight, down, live_enough)
-                                    - smoothed_at(values, weight, up, live_enough)) * gain
-                                 : 0.0f;
+        const float2 g = clamped_gradient(values, weight, rows, cols, x, y, gain, live_enough);
+        gx[out + x - x0] = g.x;
+        gy[out + x - x0] = g.y;
     }
 }
