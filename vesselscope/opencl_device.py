@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyopencl as cl
 
+from vesselscope.opencl_icd import register_nvidia_driver
+
 # In order of preference: a GPU gives the frame budget room, a CPU device (PoCL) still works.
 _KINDS = (
     (cl.device_type.GPU, "GPU"),
@@ -45,6 +47,8 @@ class DeviceInfo:
 
 
 def _platforms() -> list[cl.Platform]:
+    # Before the loader's first platform query, which is when it reads its configuration.
+    register_nvidia_driver()
     try:
         return cl.get_platforms()
     except cl.Error:  # PLATFORM_NOT_FOUND_KHR when no driver (ICD) is installed

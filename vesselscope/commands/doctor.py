@@ -57,8 +57,16 @@ def _print_versions() -> None:
 
 def _check_opencl(preference: str | None) -> bool:
     from vesselscope.opencl_device import NoOpenCLDevice, choose_device, list_devices, smoke_test
+    from vesselscope.opencl_icd import VENDORS_DIR, unregistered_nvidia_library
 
     print("\nOpenCL devices:")
+    library = unregistered_nvidia_library()
+    if library is not None:
+        print(
+            f"  note: the NVIDIA driver's {library} has no .icd file in {VENDORS_DIR}; "
+            "vesselscope registers it in a private folder (OCL_ICD_VENDORS). To register it for every program: "
+            f"echo {library} > {VENDORS_DIR}/nvidia.icd"
+        )
     devices = list_devices()
     for info, _ in devices:
         print(f"  {info.describe()}  [{info.version}]")
