@@ -64,7 +64,8 @@ def _check_opencl(preference: str | None) -> bool:
     if library is not None:
         print(
             f"  note: the NVIDIA driver's {library} has no .icd file in {VENDORS_DIR}; "
-            "vesselscope registers it in a private folder (OCL_ICD_VENDORS). To register it for every program: "
+            "vesselscope registers it in a private folder (OCL_ICD_VENDORS). "
+            "To register it for every program: "
             f"echo {library} > {VENDORS_DIR}/nvidia.icd"
         )
     devices = list_devices()
