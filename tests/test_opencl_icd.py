@@ -31,6 +31,16 @@ def test_unregistered_driver_joins_the_registered_ones(machine):
     assert listed == {"pocl.icd": "libpocl.so.2", "vesselscope-nvidia.icd": str(library)}
 
 
+def test_a_second_start_keeps_the_folder_and_drops_stale_drivers(machine):
+    vendors, library, private = machine
+    register_nvidia_driver({}, vendors, [library], private)
+    kept = (private / "pocl.icd").stat().st_mtime_ns
+    (private / "gone.icd").write_text("libgone.so\n")  # a driver since uninstalled
+    register_nvidia_driver({}, vendors, [library], private)
+    assert sorted(p.name for p in private.iterdir()) == ["pocl.icd", "vesselscope-nvidia.icd"]
+    assert (private / "pocl.icd").stat().st_mtime_ns == kept
+
+
 def test_registered_driver_is_left_alone(machine):
     vendors, library, private = machine
     (vendors / "nvidia.icd").write_text("libnvidia-opencl.so.1\n")

@@ -68,12 +68,10 @@ def register_nvidia_driver(
         return None
     folder = private_dir or _cache_dir(environ) / "opencl-vendors"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob("*.icd"):
-            stale.unlink()
-        for icd in vendors_dir.glob("*.icd"):  # keep every driver the system registered
-            (folder / icd.name).write_text(icd.read_text(errors="replace"))
-        (folder / "vesselscope-nvidia.icd").write_text(f"{library}\n")
+        # every driver the system registered, plus the NVIDIA one
+        wanted = {icd.name: icd.read_text(errors="replace") for icd in vendors_dir.glob("*.icd")}
+        wanted["vesselscope-nvidia.icd"] = f"{library}\n"
+        _write_folder(folder, wanted)
     except OSError as exc:
         log.warning(
             "could not register the NVIDIA OpenCL driver %s in %s: %s", library, folder, exc
@@ -87,6 +85,23 @@ def register_nvidia_driver(
         folder,
     )
     return library
+
+
+def _write_folder(folder: Path, wanted: dict[str, str]) -> None:
+    """Make `folder`'s .icd files exactly `wanted`. Each file is replaced atomically and only
+    when it differs, so another VesselScope process starting at the same moment never sees a
+    half-written or missing driver."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in wanted.items():
+        path = folder / name
+        if path.is_file() and path.read_text(errors="replace") == text:
+            continue
+        partial = folder / f".{name}.{os.getpid()}"
+        partial.write_text(text)
+        os.replace(partial, path)
+    for stale in folder.glob("*.icd"):
+        if stale.name not in wanted:
+            stale.unlink(missing_ok=True)
 
 
 def _cache_dir(environ: MutableMapping[str, str]) -> Path:
