@@ -113,3 +113,24 @@ def test_the_benchmark_hooks_report_kernel_time(opencl):
     search.search(vessel_frame())
     assert search.fit_kernel_seconds() > 0 and search.gather_probe_seconds() > 0
     assert search.last_timing["level_samples"] > 0
+
+
+def test_following_a_vessel_by_its_edges_matches_the_reference(opencl):
+    frame = vessel_frame((90, 120), centre=(60.0, 45.0), axes=(20.0, 5.0), angle_deg=10.0)
+    seeds = np.array([[58.0, 47.0, 18.0, 8.0, 0.0], [30.0, 30.0, 8.0, 8.0, 0.0]])
+    largest = np.array([[24.0, 12.0], [10.0, 8.0]])
+    found = []
+    for backend in (NumPyBackend(), opencl):
+        search = CandidateSearch(TINY, device="numpy")
+        search._backend = backend
+        search.search(frame)
+        references = search.edge_strength(frame, seeds)
+        found.append((references, search.follow(frame, seeds, references, largest)))
+    (ref_strengths, ref), (dev_strengths, dev) = found
+    np.testing.assert_allclose(dev_strengths, ref_strengths, rtol=RTOL, atol=ATOL)
+    for (r_ellipse, r_strength, r_contrast), (d_ellipse, d_strength, d_contrast) in zip(
+        ref, dev, strict=True
+    ):
+        np.testing.assert_allclose(d_ellipse, r_ellipse, atol=1e-3)
+        assert d_strength == pytest.approx(r_strength, rel=RTOL, abs=ATOL)
+        assert d_contrast == pytest.approx(r_contrast, rel=RTOL, abs=ATOL)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from vesselscope.candidates import follow as following
 from vesselscope.candidates.candidate import Candidate
 from vesselscope.candidates.numpy_backend import NumPyBackend
 from vesselscope.candidates.plan import REFINE_ROUNDS, REFINE_SAMPLES, SearchPlan, build_plan
@@ -89,6 +90,7 @@ class CandidateSearch:
         self.default_spacing_mm = default_spacing_mm
         self._backend = make_backend(device)
         self._plan: SearchPlan | None = None
+        self._searched: Frame | None = None  # the frame whose full-resolution gradient is ready
         self.last_timing: dict[str, float] = {}
 
     @property
@@ -130,8 +132,9 @@ class CandidateSearch:
         everyone = level_candidates(plan, results)
         winners = everyone.take(greedy_nms(everyone, self.top_k, self.preset.nms_enlarge))
         selected = time.perf_counter()
+        self._backend.prepare_refine(plan, image)
+        self._searched = frame
         if len(winners):
-            self._backend.prepare_refine(plan, image)
             winners = refine(plan, results, winners, self._backend.evaluate)
         done = time.perf_counter()
         refine_samples = len(winners) * REFINE_ROUNDS * len(MOVES) * REFINE_SAMPLES
@@ -157,3 +160,31 @@ class CandidateSearch:
             )
             for i in range(len(winners))
         ]
+
+    def edge_strength(self, frame: Frame, ellipses: np.ndarray) -> np.ndarray:
+        """Uncapped mean edge step over each ellipse's outline (N, 5 px: cx, cy, a, b, angle)
+        in `frame`, which must be the frame searched last."""
+        self._require_searched(frame)
+        return following.edge_strength(ellipses, self._backend.evaluate)
+
+    def follow(
+        self, frame: Frame, seeds: np.ndarray, references: np.ndarray, largest: np.ndarray
+    ) -> list[tuple[np.ndarray, float, float]]:
+        """Per seed ellipse (N, 5 px), the best ellipse near it in `frame` (searched last): the
+        one of highest edge strength x wall contrast, with both (see follow.py)."""
+        self._require_searched(frame)
+        plan = self.plan_for(frame)
+        found, strength = following.follow(plan, seeds, references, largest, self._backend.evaluate)
+        wall_px = self.preset.wall_mm / float(np.sqrt(np.prod(plan.spacing_mm)))
+        best = []
+        for ellipses, strengths in zip(found, strength, strict=True):
+            contrast = np.array(
+                [following.wall_contrast(frame.pixels, e, wall_px) for e in ellipses]
+            )
+            i = int(np.argmax(strengths * np.clip(contrast, 0, 1)))
+            best.append((ellipses[i], float(strengths[i]), float(contrast[i])))
+        return best
+
+    def _require_searched(self, frame: Frame) -> None:
+        if self._searched is not frame:
+            raise RuntimeError("follow and edge_strength work on the frame searched last")

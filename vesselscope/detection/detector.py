@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vesselscope.candidates import Candidate, CandidateSearch
+from vesselscope.detection.edge_follower import EdgeFollower
 from vesselscope.detection.one_per_vessel import one_per_vessel
 from vesselscope.detection.results import FrameResult, Vessel
 from vesselscope.frame import Frame
@@ -74,7 +75,13 @@ class Detector:
         rejected = [v for v in scored if v.score < self.threshold] + duplicates
         spacing = self.search.plan_for(frame).spacing_mm
         vessels = (
-            self.tracker.update(frame.timestamp_s, accepted, spacing, weak=rejected)
+            self.tracker.update(
+                frame.timestamp_s,
+                accepted,
+                spacing,
+                weak=rejected,
+                follower=EdgeFollower(self.search, frame),
+            )
             if self.settings.track
             else accepted
         )

@@ -25,6 +25,8 @@ class Track:
         self.confirmed = False
         self.missed = 0
         self.last = detection
+        self.followed = 0  # frames in a row kept by following edges alone (see follow.py)
+        self.edge_reference = 0.0  # edge strength of its latest detection, for following
         self._angle = _doubled(detection.angle_deg)
         self._shape: deque[tuple[float, float, float]] = deque()
         self._remember(time_s, detection)
@@ -38,10 +40,24 @@ class Track:
         self.hits.append(True)
         self.total_hits += 1
         self.missed = 0
+        self.followed = 0
         self.last = detection
         # Smooth the angle as a doubled-angle vector: 179 and -179 degrees are the same ellipse.
         self._angle = 0.7 * self._angle + 0.3 * _doubled(detection.angle_deg)
         self._remember(time_s, detection)
+
+    def follow(self, outline: Vessel, time_s: float) -> None:
+        """The vessel was found again by its edges alone: the filter and the shape history take
+        the outline; the classifier's score and the confirmation history stay as they were."""
+        self.kalman.update(_measurement(outline))
+        self.missed = 0
+        self.followed += 1
+        self._angle = 0.7 * self._angle + 0.3 * _doubled(outline.angle_deg)
+        self._remember(time_s, outline)
+
+    def predicted(self, spacing: tuple[float, float]) -> Vessel:
+        """The filter's current estimate as an outline, unlabelled (no history look-up)."""
+        return self._outline(spacing, "unknown", 0.0)
 
     def miss(self) -> None:
         self.hits.append(False)
@@ -58,6 +74,9 @@ class Track:
 
     def as_vessel(self, spacing: tuple[float, float]) -> Vessel:
         """The filtered estimate in the current frame's pixels."""
+        return self._outline(spacing, *self.label())
+
+    def _outline(self, spacing: tuple[float, float], label: str, confidence: float) -> Vessel:
         cx_mm, cy_mm = self.kalman.centre
         a_mm, b_mm = self.kalman.axes
         angle = math.degrees(math.atan2(self._angle.imag, self._angle.real)) / 2
@@ -65,7 +84,6 @@ class Track:
         # Semi-axes back to pixels along their own directions.
         a_px = a_mm / mm_per_px_along(angle, spacing)
         b_px = b_mm / mm_per_px_along(angle + 90.0, spacing)
-        label, confidence = self.label()
         return Vessel(
             cx=cx_mm / col,
             cy=cy_mm / row,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -28,6 +29,24 @@ class TrackerSettings:
     # 0.2, 0.898 with 0.1 (more persisting false tracks for that last 0.002).
     keep_score: float = 0.2
     keep_size: float = 1.5
+    # A confirmed track that neither refreshes may still be followed by its edges (follow.py)
+    # for at most this many frames in a row before it counts as missed; 0 turns it off.
+    follow_frames: int = 30
+
+
+class Follower(Protocol):
+    """Measures outlines in the current frame (the Detector provides one per frame)."""
+
+    def strengths(self, vessels: list[Vessel]) -> list[float]:
+        """Edge strength of each detection, the reference its track is later followed with."""
+        ...
+
+    def follow(
+        self, predicted: list[Vessel], detected: list[Vessel], references: list[float]
+    ) -> list[Vessel | None]:
+        """The outline found near each prediction (its track's latest detection and that one's
+        edge strength alongside), or None where the edges do not hold it."""
+        ...
 
 
 class VesselTracker:
@@ -50,9 +69,11 @@ class VesselTracker:
         detections: list[Vessel],
         spacing: tuple[float, float],
         weak: list[Vessel] | None = None,
+        follower: Follower | None = None,
     ) -> list[Vessel]:
         """Feed one frame's accepted detections, and optionally its rejected candidates (`weak`,
-        see keep_score); returns the confirmed vessels to show."""
+        see keep_score) and a follower for confirmed tracks they leave out (see follow_frames);
+        returns the confirmed vessels to show."""
         dt = 0.0 if self._last_time is None else time_s - self._last_time
         if dt < 0:  # the cine was rewound: old tracks no longer describe the image
             self.reset()
@@ -66,6 +87,8 @@ class VesselTracker:
         for track_index, vessel in self._refresh_with_weak(predicted, matched_tracks, weak or []):
             self._tracks[track_index].hit(vessel, time_s)
             matched_tracks.add(track_index)
+        if follower is not None:
+            matched_tracks |= self._follow(follower, matched_tracks, spacing, time_s)
         for index, track in enumerate(self._tracks):
             if index not in matched_tracks:
                 track.miss()
@@ -105,6 +128,35 @@ class VesselTracker:
         )
         rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
         return [(waiting[r], weak[c]) for r, c in zip(rows, cols, strict=True) if cost[r, c] < 1e9]
+
+    def _follow(
+        self, follower: Follower, matched: set[int], spacing: tuple[float, float], time_s: float
+    ) -> set[int]:
+        """Note the edge strength of this frame's hits; follow the confirmed tracks left over."""
+        hit = sorted(matched)
+        for index, strength in zip(
+            hit, follower.strengths([self._tracks[i].last for i in hit]), strict=True
+        ):
+            self._tracks[index].edge_reference = strength
+        waiting = [
+            i
+            for i, t in enumerate(self._tracks)
+            if t.confirmed and i not in matched and t.followed < self.settings.follow_frames
+        ]
+        if not waiting:
+            return set()
+        tracks = [self._tracks[i] for i in waiting]
+        outlines = follower.follow(
+            [t.predicted(spacing) for t in tracks],
+            [t.last for t in tracks],
+            [t.edge_reference for t in tracks],
+        )
+        followed = set()
+        for index, track, outline in zip(waiting, tracks, outlines, strict=True):
+            if outline is not None:
+                track.follow(outline, time_s)
+                followed.add(index)
+        return followed
 
     def _weak_cost(self, centre: tuple[float, float], track: Track, vessel: Vessel) -> float:
         """Distance in mm from the track's prediction, or inf where the candidate does not fit."""
