@@ -122,6 +122,13 @@ def test_pulsating_round_vessel_is_an_artery_and_squashed_oval_is_a_vein():
     assert label == "vein" and confidence > 0.5
 
 
+def test_weak_evidence_gives_no_label_rather_than_a_guess():
+    # round but hardly pulsating, shape noise about the size of the pulse: neither kind is clear
+    rng = np.random.default_rng(2)
+    t, a, b = _signal(pulse=0.005, ratio=0.8, rng=rng)
+    assert label_track(t, a, b) == ("unknown", 0.0)
+
+
 def test_no_label_before_enough_history():
     t, a, b = _signal(seconds=0.8)
     assert label_track(t, a, b) == ("unknown", 0.0)

@@ -10,6 +10,12 @@ import numpy as np
 
 CARDIAC_BAND_HZ = (0.75, 3.0)  # 45-180 beats per minute
 MIN_HISTORY_S = 1.5  # at least one or two heartbeats before saying anything
+# Below this confidence the label stays "unknown": a wrong colour (an artery drawn as a vein)
+# misleads a needle more than an honest "not sure". Chosen on the validation cines (simulated
+# seeds 201-202): accuracy of the labels given 0.90 with every label shown, 0.96 from 0.2 and
+# 1.00 from 0.3, where 80% of the matched vessels carry a label (the small forearm artery,
+# whose pulsation hardly shows above the shape noise, is the one that goes unlabelled).
+MIN_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,10 @@ def label_from_features(features: PulseFeatures, duration_s: float) -> tuple[str
 
 
 def label_track(times: np.ndarray, a_mm: np.ndarray, b_mm: np.ndarray) -> tuple[str, float]:
-    """Label a track from its recent measurements; "unknown" until there is enough history."""
+    """Label a track from its recent measurements; "unknown" until there is enough history and
+    evidence (MIN_CONFIDENCE)."""
     if len(times) < 8 or times[-1] - times[0] < MIN_HISTORY_S:
         return "unknown", 0.0
     features = pulse_features(times, a_mm, b_mm)
-    return label_from_features(features, float(times[-1] - times[0]))
+    label, confidence = label_from_features(features, float(times[-1] - times[0]))
+    return (label, confidence) if confidence >= MIN_CONFIDENCE else ("unknown", 0.0)
