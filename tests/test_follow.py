@@ -124,3 +124,12 @@ def test_tentative_tracks_are_never_followed():
     tracker.update(0.0, [_vessel(100, 100)], SPACING, follower=follower)
     assert tracker.update(1 / 30, [], SPACING, follower=follower) == []
     assert follower.asked == 0
+
+
+def test_follow_frames_zero_turns_following_off():
+    settings = TrackerSettings(follow_frames=0, show_missed=0)
+    tracker, follower = VesselTracker(settings), ScriptedFollower()
+    for i in range(4):
+        tracker.update(i / 30, [_vessel(100, 100)], SPACING, follower=follower)
+    assert tracker.update(4 / 30, [], SPACING, follower=follower) == []
+    assert follower.asked == 0

@@ -44,7 +44,12 @@ ANGLE_STEP_DEG = 15.0  # first-round turn (then halved each round)
 
 
 def _base_params(
-    cx: np.ndarray, cy: np.ndarray, a: np.ndarray, b: np.ndarray, angle: np.ndarray, cap
+    cx: np.ndarray,
+    cy: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    angle: np.ndarray,
+    cap: np.ndarray | float,
 ) -> np.ndarray:
     params = np.zeros((cx.size, PARAMS), np.float32)
     params[:, 0], params[:, 1] = cx, cy

@@ -87,7 +87,7 @@ class VesselTracker:
         for track_index, vessel in self._refresh_with_weak(predicted, matched_tracks, weak or []):
             self._tracks[track_index].hit(vessel, time_s)
             matched_tracks.add(track_index)
-        if follower is not None:
+        if follower is not None and self.settings.follow_frames > 0:
             matched_tracks |= self._follow(follower, matched_tracks, spacing, time_s)
         for index, track in enumerate(self._tracks):
             if index not in matched_tracks:
