@@ -36,22 +36,22 @@ class Track:
         return self.kalman.centre
 
     def hit(self, detection: Vessel, time_s: float) -> None:
-        self.kalman.update(_measurement(detection))
+        self._measure(detection, time_s)
         self.hits.append(True)
         self.total_hits += 1
-        self.missed = 0
         self.followed = 0
         self.last = detection
-        # Smooth the angle as a doubled-angle vector: 179 and -179 degrees are the same ellipse.
-        self._angle = 0.7 * self._angle + 0.3 * _doubled(detection.angle_deg)
-        self._remember(time_s, detection)
 
     def follow(self, outline: Vessel, time_s: float) -> None:
         """The vessel was found again by its edges alone: the filter and the shape history take
         the outline; the classifier's score and the confirmation history stay as they were."""
+        self._measure(outline, time_s)
+        self.followed += 1
+
+    def _measure(self, outline: Vessel, time_s: float) -> None:
         self.kalman.update(_measurement(outline))
         self.missed = 0
-        self.followed += 1
+        # Smooth the angle as a doubled-angle vector: 179 and -179 degrees are the same ellipse.
         self._angle = 0.7 * self._angle + 0.3 * _doubled(outline.angle_deg)
         self._remember(time_s, outline)
 
