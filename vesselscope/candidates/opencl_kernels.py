@@ -46,8 +46,16 @@ class Kernels:
                 kernel.set_scalar_arg_dtypes(types)
                 self._kernels[name] = kernel
 
-    def __call__(self, name: str, size: tuple[int, ...], *args: object) -> cl.Event:
-        return self._kernels[name](self.queue, size, None, *args)
+    def __call__(
+        self,
+        name: str,
+        size: tuple[int, ...],
+        *args: object,
+        local: tuple[int, ...] | None = None,
+    ) -> cl.Event:
+        """Enqueue `name` over `size`; `local` fixes the work-group shape (else the driver's
+        choice)."""
+        return self._kernels[name](self.queue, size, local, *args)
 
     def smooth(
         self,

@@ -49,10 +49,13 @@ class DeviceRefinement:
         b.refine_room(winners)
         cl.enqueue_copy(self.run.queue, b.params, np.ascontiguousarray(params, np.float32))
         rows, cols = plan.shape
-        size = (-(-variants // 8) * 8, winners)
+        lanes = -(-variants // 8) * 8
+        # One work-group per winner, whatever their count: with the driver choosing, PoCL
+        # compiles the kernel anew for each count it meets (70-180 ms each with a cold cache,
+        # seen when the tracker's edge following asked for 1, 2, 3... outlines).
         self.run(
             "refine_variants",
-            size,
+            (lanes, winners),
             b.full_gx,
             b.full_gy,
             cols + 2 * PAD,
@@ -66,6 +69,7 @@ class DeviceRefinement:
             REFINE_SAMPLES,
             1.0 / REFINE_SAMPLES,
             b.fitness,
+            local=(lanes, 1),
         )
         fitness = np.empty((winners, variants), np.float32)
         cl.enqueue_copy(self.run.queue, fitness, b.fitness)
