@@ -107,3 +107,19 @@ def test_evaluation_counts_crop_accuracy_artery_vein_and_writes_an_offline_repor
     text = page.read_text()
     assert "data:image/png;base64," in text and 'src="http' not in text
     assert json.loads((tmp_path / "report" / "metrics.json").read_text())["f1"] == summary["f1"]
+
+
+def test_the_report_overlay_draws_an_outline_not_confirmed_this_frame_thinner():
+    from vesselscope.evaluation.overlay import COLOURS, render_overlay
+    from vesselscope.frame import Frame
+
+    frame = Frame(np.zeros((200, 200), np.uint8), SPACING, 0, 0.0, "test")
+
+    def drawn(state):
+        vessel = Vessel(100.0, 100.0, 40, 30, 0.0, 0.9, SPACING, 1, "artery", 0.8, state=state)
+        image = render_overlay(frame, FrameResult(0, 0.0, (vessel,))).astype(float)
+        # ink in the artery's colour on the lower half of the outline, below the label
+        return float((image[110:] @ np.array(COLOURS["artery"], float)).sum())
+
+    assert 0 < drawn("followed") < 0.8 * drawn("detected")
+    assert drawn("predicted") == drawn("followed")

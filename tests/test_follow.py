@@ -108,6 +108,19 @@ def test_a_followed_track_takes_the_pressed_shape_and_a_detection_restarts_the_c
     assert [v.track_id for v in shown] == [1]
 
 
+def test_a_shown_vessel_says_whether_it_was_detected_followed_or_predicted():
+    settings = TrackerSettings(follow_frames=1, show_missed=1, max_missed=8)
+    tracker, follower = VesselTracker(settings), ScriptedFollower()
+    for i in range(4):
+        shown = tracker.update(i / 30, [_vessel(100, 100)], SPACING, follower=follower)
+    states = [shown[0].state]
+    for i in range(2):  # the first frame is held by the edges, the second only predicted
+        states += [v.state for v in tracker.update((4 + i) / 30, [], SPACING, follower=follower)]
+    states += [v.state for v in tracker.update(6 / 30, [_vessel(100, 100)], SPACING)]
+    assert states == ["detected", "followed", "predicted", "detected"]
+    assert shown[0].to_json()["state"] == "detected"
+
+
 def test_a_track_the_edges_do_not_hold_is_missed_as_before():
     settings = TrackerSettings(show_missed=1, max_missed=8)
     tracker, follower = VesselTracker(settings), ScriptedFollower()

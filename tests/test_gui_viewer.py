@@ -14,8 +14,9 @@ from tests.test_gui_support import (
     write_test_cine,
 )
 from vesselscope.detection.detector import Detector
+from vesselscope.detection.results import Vessel
 from vesselscope.gui.hud import hud_lines
-from vesselscope.gui.overlay_items import LabelItem
+from vesselscope.gui.overlay_items import LabelItem, vessel_text
 
 KEYS = {"play": "Space", "step_back": "Left", "step_forward": "Right", "freeze": "F", "record": "R"}
 
@@ -194,3 +195,12 @@ def test_a_single_image_is_detected_without_tracking(qtbot, tmp_path, cine):
     assert detectors[-1].settings.track is False and detectors[-1].processed == [0]
     open_and_wait(qtbot, window, cine)
     assert detectors[-1].settings.track is True
+
+
+def test_an_outline_the_classifier_did_not_confirm_this_frame_says_how_it_is_held():
+    def vein(state):
+        return Vessel(50.0, 40.0, 8, 5, 0, 0.93, (0.1, 0.1), 3, "vein", 0.7, state=state)
+
+    assert vessel_text(vein("detected"), track_ids=True) == "#3 Vein 0.93"
+    assert vessel_text(vein("followed"), track_ids=True) == "#3 Vein (edges)"
+    assert vessel_text(vein("predicted"), track_ids=False) == "Vein (predicted)"

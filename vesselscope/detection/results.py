@@ -8,6 +8,12 @@ from vesselscope.frame import Spacing
 from vesselscope.geometry import EllipseInMillimetres
 
 LABELS = ("artery", "vein", "unknown")
+# What placed a shown vessel's outline in this frame: a candidate the classifier scored
+# ("detected"), the vessel's own edges near where it was ("followed", see
+# candidates/follow.py), or only the tracker's prediction ("predicted", for a few missed
+# frames). A clinician must be able to tell an outline held by edges or by a prediction from
+# one the classifier confirmed in this very frame.
+STATES = ("detected", "followed", "predicted")
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,7 @@ class Vessel(EllipseInMillimetres):
 
     score: P(vessel) from the classifier for a candidate; for a tracked vessel the score of its
     latest detection. track_id is None for untracked candidates. label is artery, vein or
-    unknown, with label_confidence in [0, 1].
+    unknown, with label_confidence in [0, 1]. state: see STATES.
     """
 
     cx: float
@@ -31,10 +37,13 @@ class Vessel(EllipseInMillimetres):
     label: str = "unknown"
     label_confidence: float = 0.0
     fitness: float = 0.0  # the candidate search's own score, kept for analysis
+    state: str = "detected"
 
     def __post_init__(self) -> None:
         if self.label not in LABELS:
             raise ValueError(f"label must be one of {LABELS}, got {self.label!r}")
+        if self.state not in STATES:
+            raise ValueError(f"state must be one of {STATES}, got {self.state!r}")
 
     def to_json(self) -> dict:
         return {
@@ -51,6 +60,7 @@ class Vessel(EllipseInMillimetres):
             "track": self.track_id,
             "label": self.label,
             "label_confidence": round(self.label_confidence, 3),
+            "state": self.state,
         }
 
 

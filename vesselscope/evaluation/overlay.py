@@ -14,6 +14,9 @@ COLOURS = {"artery": (235, 60, 50), "vein": (60, 120, 255), "unknown": (255, 190
 TRUTH_COLOUR = (60, 220, 90)
 REJECTED_COLOUR = (120, 120, 120)
 _SHIFT = 4  # fixed-point bits for sub-pixel drawing
+# An outline the classifier did not confirm in this frame (held by its edges or predicted)
+# is drawn thinner and says so instead of showing an older frame's score.
+STATE_TEXT = {"followed": "edges", "predicted": "pred."}
 
 
 def render_overlay(
@@ -35,7 +38,7 @@ def render_overlay(
             _ellipse(image, candidate, REJECTED_COLOUR, 1)
     for vessel in result.vessels:
         colour = COLOURS[vessel.label]
-        _ellipse(image, vessel, colour, thickness + 1)
+        _ellipse(image, vessel, colour, thickness + (vessel.state == "detected"))
         _label(image, vessel, colour)
     return image
 
@@ -70,8 +73,13 @@ def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed
 
 def _label(image: np.ndarray, vessel: Vessel, colour: tuple) -> None:
     text = f"#{vessel.track_id} " if vessel.track_id is not None else ""
-    text += f"{vessel.label[0].upper() if vessel.label != 'unknown' else '?'} {vessel.score:.2f}"
+    evidence = STATE_TEXT.get(vessel.state, f"{vessel.score:.2f}")
+    text += f"{vessel.label[0].upper() if vessel.label != 'unknown' else '?'} {evidence}"
     scale = max(0.35, min(image.shape[:2]) / 1200)
-    origin = (int(vessel.cx + vessel.a * 0.7), int(vessel.cy - vessel.b * 0.7))
+    (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 3)
+    # beside the outline, but never cut off by the image's edge
+    x = min(max(int(vessel.cx + vessel.a * 0.7), 0), image.shape[1] - width)
+    y = min(max(int(vessel.cy - vessel.b * 0.7), height), image.shape[0] - 2)
+    origin = (x, y)
     cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
     cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)

@@ -116,8 +116,14 @@ def top_of(v: object) -> QPointF:
     return QPointF(v.cx, v.cy - half_height)
 
 
+# An outline the classifier did not confirm in this frame shows how it is held instead of a
+# score, which would be that of an older frame.
+STATE_NAMES = {"followed": "(edges)", "predicted": "(predicted)"}
+
+
 def vessel_text(vessel: Vessel, track_ids: bool) -> str:
-    text = f"{LABEL_NAMES[vessel.label]} {vessel.score:.2f}"
+    evidence = STATE_NAMES.get(vessel.state, f"{vessel.score:.2f}")
+    text = f"{LABEL_NAMES[vessel.label]} {evidence}"
     return f"#{vessel.track_id} {text}" if track_ids and vessel.track_id is not None else text
 
 
@@ -133,6 +139,7 @@ def draw_result(
     if vessels:
         for vessel in result.vessels:
             colour = vessel_colour(vessel.label)
-            ellipse_item(vessel, cosmetic_pen(colour, 2), layer)
+            width = 2 if vessel.state == "detected" else 1
+            ellipse_item(vessel, cosmetic_pen(colour, width), layer)
             Marker(QPointF(vessel.cx, vessel.cy), colour, layer)
             LabelItem(vessel_text(vessel, track_ids), colour, layer, top_of(vessel))

@@ -96,6 +96,7 @@ class Track:
             label=label,
             label_confidence=confidence,
             fitness=self.last.fitness,
+            state="predicted" if self.missed else "followed" if self.followed else "detected",
         )
 
 
