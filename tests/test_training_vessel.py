@@ -136,6 +136,8 @@ def test_resume_skips_finished_runs_and_rewrites_the_model(tmp_path, capsys):
         "0",
         "--batch-size",
         "8",
+        "--real-repeats",
+        "2",
         "--no-progress",
     ]
     assert main(args) == 0
@@ -147,6 +149,8 @@ def test_resume_skips_finished_runs_and_rewrites_the_model(tmp_path, capsys):
     assert card["cross_validation"] is None
     assert card["training"]["command"].startswith("vesselscope-train vessel --data ")
     assert "--resume" not in card["training"]["command"]
+    assert card["training"]["config"]["real_candidate_repeats"] == 2
+    assert "--real-repeats 2" in card["training"]["command"]
 
 
 def test_export_folds_writes_each_fold_model_and_the_real_images_it_held_out(tmp_path, capsys):

@@ -61,6 +61,12 @@ def _add_vessel(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--no-augment", action="store_true")
     p.add_argument(
+        "--real-repeats",
+        type=int,
+        default=TrainConfig.real_candidate_repeats,
+        help="times each real candidate crop is seen per epoch",
+    )
+    p.add_argument(
         "--threshold",
         type=float,
         default=None,
@@ -123,6 +129,7 @@ def _run_vessel(args: argparse.Namespace) -> int:
         lr=args.lr,
         seed=args.seed,
         augment=not args.no_augment,
+        real_candidate_repeats=args.real_repeats,
     )
     train_vessel(
         args.data,
