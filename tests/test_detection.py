@@ -1,12 +1,14 @@
 """The Detector end to end on a small simulated cine, and the replay / evaluate / bench commands."""
 
 import json
+from collections import Counter
 
 import pytest
 
 from vesselscope import open_source
 from vesselscope.cli import main
 from vesselscope.detection.detector import Detector, DetectorSettings
+from vesselscope.detection.results import STATES
 
 CINE = "sim://femoral?seed=5&frames=12&size=160,160"
 
@@ -46,6 +48,11 @@ def test_replay_writes_annotated_video_and_json_lines(tmp_path, capsys):
     assert "replayed 12 frames" in text and "vessels per frame" in text and "total" in text
     records = [json.loads(line) for line in lines.read_text().splitlines()]
     assert [r["frame"] for r in records] == list(range(12))
+    # the summary's share of outlines by what placed them agrees with the JSON lines
+    states = Counter(v["state"] for r in records for v in r["vessels"])
+    shown = sum(states.values())
+    assert shown > 0 and set(states) <= set(STATES)
+    assert "outlines: " + ", ".join(f"{states[s] / shown:.0%} {s}" for s in STATES) in text
     assert len(open_source(out)) == 12
 
 

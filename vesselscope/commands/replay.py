@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from vesselscope.commands.detector_args import add_detector_arguments, detector_from_arguments
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
+from vesselscope.detection.results import STATES
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -34,12 +35,14 @@ def run(args: argparse.Namespace) -> int:
         lines = open(args.json, "w") if args.json else None  # noqa: SIM115 - closed below
         timings: dict[str, list[float]] = defaultdict(list)
         vessel_counts = []
+        states: Counter[str] = Counter()
         if len(source):
             detector.warm_up(source[0])  # keeps the one-off start-up out of the latencies
         try:
             for frame in tqdm(source, total=len(source), unit="frame", desc="replay"):
                 result = detector.process(frame)
                 vessel_counts.append(len(result.vessels))
+                states.update(v.state for v in result.vessels)
                 for stage, ms in result.timings_ms.items():
                     timings[stage].append(ms)
                 if lines:
@@ -52,20 +55,22 @@ def run(args: argparse.Namespace) -> int:
                 video.close()
             if lines:
                 lines.close()
-    _print_summary(source.path, detector, vessel_counts, timings, percentiles)
+    _print_summary(source.path, detector, vessel_counts, states, timings, percentiles)
     for path in (args.out, args.json):
         if path:
             print(f"wrote {path}")
     return 0
 
 
-def _print_summary(path, detector, vessel_counts, timings, percentiles) -> None:  # noqa: ANN001
+def _print_summary(path, detector, vessel_counts, states, timings, percentiles) -> None:  # noqa: ANN001
     frames = len(vessel_counts)
     total = percentiles(timings["total"])
     print(f"\nreplayed {frames} frames of {path}")
     print(f"device: {detector.device}; classifier: {detector.provider}")
     if frames:
         print(f"vessels per frame: {sum(vessel_counts) / frames:.2f} (max {max(vessel_counts)})")
+        if shown := sum(states.values()):  # how much of what was shown the classifier confirmed
+            print("outlines: " + ", ".join(f"{states[s] / shown:.0%} {s}" for s in STATES))
         print(f"throughput: {1000.0 / total['mean']:.1f} frames/s of detection")
     print(f"{'latency ms':12s} {'p50':>8s} {'p95':>8s} {'p99':>8s}")
     for stage, values in timings.items():
