@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
@@ -84,6 +86,37 @@ def test_a_jump_rebuilds_tracks_from_the_frames_before_it(qtbot, tmp_path, cine)
     wait_for_frame(qtbot, window, 8)
     # The tracker confirms a vessel over 3 frames: frames 6 and 7 are detected first.
     assert detectors[-1].processed[-3:] == [6, 7, 8] and detectors[-1].resets >= 1
+
+
+class SlowDetector(FakeDetector):
+    """Slower than the cine's frame rate, as on a loaded machine: playback must skip frames."""
+
+    def process(self, frame):
+        time.sleep(0.08)
+        return super().process(frame)
+
+
+def test_frames_skipped_to_keep_up_with_playback_keep_the_tracks(qtbot, tmp_path, cine):
+    detectors = []
+
+    def make(settings):
+        detectors.append(SlowDetector(settings))
+        return detectors[-1]
+
+    window = make_window(qtbot, tmp_path, make_detector=make)
+    open_and_wait(qtbot, window, cine)
+    qtbot.waitUntil(lambda: window.state.result is not None)
+    detector = detectors[-1]
+    resets, seen = detector.resets, len(detector.processed)
+    window.state.loop = False
+    window.actions["play"].trigger()
+    qtbot.waitUntil(lambda: not window.state.playing, timeout=10_000)
+    played = detector.processed[seen:]
+    assert len(played) < 11  # 30 frames/s against 80 ms a frame: frames were skipped
+    # Each frame once and in order, with the tracks kept: a skip in playback is not a jump
+    # (no tracker reset, no re-detection of the frames before it).
+    assert played == sorted(set(played)) and played[-1] == 11
+    assert detector.resets == resets
 
 
 def test_overlays_toggle_each_on_its_own(qtbot, tmp_path, cine):

@@ -79,10 +79,13 @@ class RecordingPlayer:
         skipped = max(0, due - self.last - 1)
         self.session.dropped += skipped
         self.session.rate_in.tick(skipped + 1, now)
-        self._show(due)
+        # Frames skipped to keep pace (detection slower than the cine) are no jump: the tracks
+        # carry on, as they do over a live stream's dropped frames. Rebuilding them would
+        # detect the frames before again, fall further behind and never keep a track.
+        self._show(due, keep_tracks=due > self.last)
 
-    def _show(self, index: int) -> None:
-        if index != self.last + 1:
+    def _show(self, index: int, keep_tracks: bool = False) -> None:
+        if index != self.last + 1 and not keep_tracks:
             # A jump: tracks from another moment would mislead, and new ones are shown only once
             # confirmed over a few frames, so rebuild them from the frames just before.
             self.session.reset_tracks()
