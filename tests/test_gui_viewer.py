@@ -43,6 +43,9 @@ def test_start_page_until_a_generated_cine_opens_with_real_detection(qtbot, tmp_
     assert info.device == "NumPy reference"  # as asked for: device="numpy"
     if info.provider.startswith("none"):  # no shipped model (yet): said, not hidden
         assert "No classifier model" in window.detection_panel.model.text()
+    else:  # the status bar names the provider short enough to leave room for the timings
+        text = window.status.device.text()  # e.g. "NumPy reference · ONNX CPU"
+        assert text.startswith("NumPy reference · ONNX ") and "ExecutionProvider" not in text
     # Pixel spacing 0.5 mm: the scene is in millimetres, so the image is 32 x 24 mm.
     rect = window.view.image.sceneBoundingRect()
     assert (rect.width(), rect.height()) == pytest.approx((32.0, 24.0))

@@ -69,8 +69,11 @@ class StatusPanel:
         if name == "detector" and s.detector is not None:
             # OpenCL names run long ("[0:0] pthread-AMD EPYC (CPU, 2 compute units...) on
             # Portable Computing Language"): the bar shows the device, the tooltip all of it.
+            # ONNX Runtime's provider names likewise: "CPUExecutionProvider" reads "ONNX CPU".
             device = s.detector.device.split(" (")[0]
-            self.device.setText(f"{device} · {s.detector.provider}")
+            provider = s.detector.provider
+            short = provider.removesuffix("ExecutionProvider")
+            self.device.setText(f"{device} · {f'ONNX {short}' if short != provider else provider}")
             self.device.setToolTip(f"{s.detector.device}\nONNX Runtime: {s.detector.provider}")
         if name == "recording":
             self.say(f"Recording to {s.recording}" if s.recording else "Recording stopped")
