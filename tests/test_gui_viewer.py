@@ -76,14 +76,19 @@ def test_play_to_the_end_step_and_scrub(qtbot, tmp_path, cine):
     assert window.state.frame.index == 11
 
 
-def test_a_jump_rebuilds_tracks_from_the_frames_before_it(qtbot, tmp_path, cine):
+def _window_keeping_detectors(qtbot, tmp_path, kind=FakeDetector):
+    """A viewer and the list of the detectors it made, the one in use last."""
     detectors = []
 
     def make(settings):
-        detectors.append(FakeDetector(settings))
+        detectors.append(kind(settings))
         return detectors[-1]
 
-    window = make_window(qtbot, tmp_path, make_detector=make)
+    return make_window(qtbot, tmp_path, make_detector=make), detectors
+
+
+def test_a_jump_rebuilds_tracks_from_the_frames_before_it(qtbot, tmp_path, cine):
+    window, detectors = _window_keeping_detectors(qtbot, tmp_path)
     open_and_wait(qtbot, window, cine)
     window.controller.seek(8)
     wait_for_frame(qtbot, window, 8)
@@ -100,13 +105,7 @@ class SlowDetector(FakeDetector):
 
 
 def test_frames_skipped_to_keep_up_with_playback_keep_the_tracks(qtbot, tmp_path, cine):
-    detectors = []
-
-    def make(settings):
-        detectors.append(SlowDetector(settings))
-        return detectors[-1]
-
-    window = make_window(qtbot, tmp_path, make_detector=make)
+    window, detectors = _window_keeping_detectors(qtbot, tmp_path, SlowDetector)
     open_and_wait(qtbot, window, cine)
     qtbot.waitUntil(lambda: window.state.result is not None)
     detector = detectors[-1]
