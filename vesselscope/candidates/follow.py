@@ -32,6 +32,7 @@ from vesselscope.candidates.refine import (
     Evaluate,
     apply_moves,
     choose,
+    major_first,
     with_angles,
 )
 
@@ -77,8 +78,8 @@ def follow(
     largest: np.ndarray,
     evaluate: Evaluate,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Ellipses near each seed: ((N, M, 5) cx, cy, a, b, angle; (N, M) edge strength) for the
-    M = KEPT_CENTRES centres whose first round fitted best.
+    """Ellipses near each seed: ((N, M, 5) cx, cy, a, b, angle with a >= b; (N, M) edge
+    strength) for the M = KEPT_CENTRES centres whose first round fitted best.
 
     seeds: (N, 5) predicted ellipses in full-resolution px. references: (N,) each seed's
     uncapped edge strength when it was last detected, which sets its cap. largest: (N, 2) the
@@ -114,9 +115,10 @@ def follow(
         if round_index == 0:  # only the most promising centres go on (the cost is per variant)
             kept = _best_per_seed(fitness, len(seeds), KEPT_CENTRES)
             params, limits, fitness = params[kept], limits[kept], fitness[kept]
+    found = params[:, :5].astype(np.float64)
+    found[:, 2], found[:, 3], found[:, 4] = major_first(found[:, 2], found[:, 3], found[:, 4])
     shape = (len(seeds), -1)
-    found = params[:, :5].astype(np.float64).reshape(*shape, 5)
-    return found, fitness.astype(np.float64).reshape(shape)
+    return found.reshape(*shape, 5), fitness.astype(np.float64).reshape(shape)
 
 
 def _best_per_seed(fitness: np.ndarray, seeds: int, count: int) -> np.ndarray:

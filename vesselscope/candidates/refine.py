@@ -120,9 +120,15 @@ def refine(
         params[:, 2:5] = apply_moves(params, MOVES[chosen])
         params[:, 5] *= 0.5
         params[:, 6] = np.sqrt(params[:, 6])
-    a, b, angle = (params[:, i].astype(np.float64) for i in (2, 3, 4))
+    a, b, angle = major_first(*(params[:, i].astype(np.float64) for i in (2, 3, 4)))
+    return replace(seeds, a=a, b=b, angle_deg=angle)
+
+
+def major_first(
+    a: np.ndarray, b: np.ndarray, angle: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same ellipses with a >= b and the angle in (-90, 90] (the annotations' convention)."""
     swap = b > a
     a, b = np.where(swap, b, a), np.where(swap, a, b)
     angle = np.where(swap, angle + 90.0, angle)
-    angle = 90.0 - np.mod(90.0 - angle, 180.0)  # into (-90, 90]
-    return replace(seeds, a=a, b=b, angle_deg=angle)
+    return a, b, 90.0 - np.mod(90.0 - angle, 180.0)

@@ -48,9 +48,6 @@ def _ellipses(vessels: list[Vessel]) -> np.ndarray:
 
 def _outline(guess: Vessel, ellipse: np.ndarray) -> Vessel:
     cx, cy, a, b, angle = (float(v) for v in ellipse)
-    if b > a:  # the annotations' convention: a is the major semi-axis
-        a, b, angle = b, a, angle + 90.0
-    angle = 90.0 - (90.0 - angle) % 180.0
     return Vessel(
         cx=cx, cy=cy, a=a, b=b, angle_deg=angle, score=guess.score, spacing_mm=guess.spacing_mm
     )

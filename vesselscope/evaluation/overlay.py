@@ -16,7 +16,7 @@ REJECTED_COLOUR = (120, 120, 120)
 _SHIFT = 4  # fixed-point bits for sub-pixel drawing
 # An outline the classifier did not confirm in this frame (held by its edges or predicted)
 # is drawn thinner and says so instead of showing an older frame's score.
-STATE_TEXT = {"followed": "edges", "predicted": "pred."}
+STATE_TEXT = {"followed": "(edges)", "predicted": "(predicted)"}
 
 
 def render_overlay(
@@ -41,6 +41,11 @@ def render_overlay(
         _ellipse(image, vessel, colour, thickness + (vessel.state == "detected"))
         _label(image, vessel, colour)
     return image
+
+
+def evidence(vessel: Vessel) -> str:
+    """The score that accepted the vessel in this frame, or what holds it without one."""
+    return STATE_TEXT.get(vessel.state, f"{vessel.score:.2f}")
 
 
 def _grey_rgb(pixels: np.ndarray) -> np.ndarray:
@@ -73,8 +78,7 @@ def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed
 
 def _label(image: np.ndarray, vessel: Vessel, colour: tuple) -> None:
     text = f"#{vessel.track_id} " if vessel.track_id is not None else ""
-    evidence = STATE_TEXT.get(vessel.state, f"{vessel.score:.2f}")
-    text += f"{vessel.label[0].upper() if vessel.label != 'unknown' else '?'} {evidence}"
+    text += f"{vessel.label[0].upper() if vessel.label != 'unknown' else '?'} {evidence(vessel)}"
     scale = max(0.35, min(image.shape[:2]) / 1200)
     (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 3)
     # beside the outline, but never cut off by the image's edge

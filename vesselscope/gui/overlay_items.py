@@ -15,6 +15,7 @@ from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionGraphicsItem
 
 from vesselscope.detection.results import FrameResult, Vessel
+from vesselscope.evaluation.overlay import evidence
 from vesselscope.gui.theme import rejected_colour, vessel_colour
 
 LABEL_NAMES = {"artery": "Artery", "vein": "Vein", "unknown": "Vessel"}
@@ -116,14 +117,8 @@ def top_of(v: object) -> QPointF:
     return QPointF(v.cx, v.cy - half_height)
 
 
-# An outline the classifier did not confirm in this frame shows how it is held instead of a
-# score, which would be that of an older frame.
-STATE_NAMES = {"followed": "(edges)", "predicted": "(predicted)"}
-
-
 def vessel_text(vessel: Vessel, track_ids: bool) -> str:
-    evidence = STATE_NAMES.get(vessel.state, f"{vessel.score:.2f}")
-    text = f"{LABEL_NAMES[vessel.label]} {evidence}"
+    text = f"{LABEL_NAMES[vessel.label]} {evidence(vessel)}"
     return f"#{vessel.track_id} {text}" if track_ids and vessel.track_id is not None else text
 
 
