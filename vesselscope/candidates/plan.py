@@ -29,6 +29,7 @@ REFINE_ROUNDS = 4
 # error fell from 0.20 mm uncapped to 0.14 mm), too little for one strong echo to drag the
 # outline onto it, and never so low that a high-contrast wall saturates all around.
 REFINE_CAP_FACTOR = 2.0
+REFERENCE_FLATTENING = 0.72  # the flattest shape that keeps a preset's orientation step
 
 
 def gaussian_taps(sigma_px: float) -> np.ndarray:
@@ -93,7 +94,6 @@ class SearchPlan:
     level_gain: float
     refine_taps: np.ndarray
     refine_gain: float
-    angle_step_deg: float  # spacing of the tried orientations: the refinement's first step
     radius_step: float  # ratio between consecutive radii
 
     @property
@@ -101,12 +101,27 @@ class SearchPlan:
         return sum(level.samples_per_frame for level in self.levels)
 
 
+def angle_step(flattening: np.ndarray | float, step_deg: float) -> np.ndarray:
+    """Degrees between the orientations tried for a shape of this minor/major ratio.
+
+    `step_deg` down to the 0.72 shape, then finer in proportion to the flattening, rounded so
+    that the steps divide 180 evenly: 45 gives 4 orientations at 0.72, 6 at 0.52, 8 at 0.38
+    and 11 at 0.27. Turning an ellipse moves its ends across the outline by about a x the
+    turn, which must stay small against b: the misfit of a turn stays that of the 0.72 shape.
+    """
+    s = np.minimum(np.asarray(flattening, np.float64), REFERENCE_FLATTENING)
+    wanted = step_deg * s / REFERENCE_FLATTENING
+    # the slack keeps a ratio that float rounding put a hair under 0.72 at 4 orientations
+    return 180.0 / np.ceil(180.0 / wanted - 1e-3)
+
+
 def _level_shapes(preset: CandidatePreset, radii_mm: list[float], spacing: float) -> np.ndarray:
     shapes = []
     for radius in radii_mm:
         r = radius / spacing
         for s in preset.flattenings:
-            for angle in (0.0,) if s >= 1.0 else preset.angles_deg:
+            step = float(angle_step(s, preset.angle_step_deg))
+            for angle in [0.0] if s >= 1.0 else np.arange(round(180.0 / step)) * step:
                 shapes.append((r / math.sqrt(s), r * math.sqrt(s), angle))
     return np.array(shapes, dtype=np.float64)
 
@@ -166,8 +181,6 @@ def build_plan(
         levels.append(_level_plan(preset, index, bins, octave, shape, spacing_mm))
     mean_spacing = math.sqrt(spacing_row * spacing_col)
     refine_sigma = max(0.7, preset.refine_sigma_mm / mean_spacing)
-    angles = sorted(preset.angles_deg)
-    angle_step = min(np.diff(angles + [angles[0] + 180.0])) if len(angles) > 1 else 90.0
     return SearchPlan(
         preset=preset,
         shape=(rows, cols),
@@ -177,6 +190,5 @@ def build_plan(
         level_gain=edge_gain(LEVEL_SIGMA_PX),
         refine_taps=gaussian_taps(refine_sigma),
         refine_gain=edge_gain(refine_sigma),
-        angle_step_deg=float(angle_step),
         radius_step=step,
     )

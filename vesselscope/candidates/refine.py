@@ -18,7 +18,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from vesselscope.candidates.plan import REFINE_CAP_FACTOR, REFINE_ROUNDS, SearchPlan
+from vesselscope.candidates.plan import (
+    REFINE_CAP_FACTOR,
+    REFINE_ROUNDS,
+    SearchPlan,
+    angle_step,
+)
 from vesselscope.candidates.selection import Ellipses, LevelResult, final_scores
 
 # (27, 3) moves in {-1, 0, 1} steps on (a, b, angle); the middle row changes nothing
@@ -77,7 +82,10 @@ def initial_params(plan: SearchPlan, seeds: Ellipses, evaluate: Evaluate) -> np.
     params = np.zeros((len(seeds), PARAMS), np.float32)
     params[:, 0], params[:, 1] = seeds.cx, seeds.cy
     params[:, 2], params[:, 3], params[:, 4] = seeds.a, seeds.b, seeds.angle_deg
-    params[:, 5] = 0.5 * plan.angle_step_deg
+    # first turn: half the step between the orientations the seed's shape was tried at (a
+    # circle, tried at one, turns as the preset's step once the refinement flattens it)
+    flattening = np.minimum(seeds.a, seeds.b) / np.maximum(seeds.a, seeds.b)
+    params[:, 5] = 0.5 * angle_step(flattening, plan.preset.angle_step_deg)
     params[:, 6] = np.sqrt(plan.radius_step)
     params[:, 7] = np.inf  # first, the winner's own mean step, uncapped
     own = evaluate(with_angles(params))[:, UNCHANGED]
