@@ -44,7 +44,7 @@ def test_exports_carry_the_overlay_and_no_identifiers(qtbot, tmp_path):
     open_and_wait(qtbot, window, cine)
     png = tmp_path / "frame.png"
     window.files.export_png_to(str(png))
-    qtbot.waitUntil(png.exists, timeout=5000)
+    qtbot.waitUntil(png.exists, timeout=5000)  # written whole or not at all
     data = png.read_bytes()
     assert set(_png_chunks(data)) <= {b"IHDR", b"IDAT", b"IEND"} and b"DOE" not in data
     image = cv2.imread(str(png))

@@ -17,6 +17,7 @@ from vesselscope.frame import Frame
 from vesselscope.sources import open_source
 from vesselscope.sources.metaimage import TruncatedRecordingWarning
 from vesselscope.sources.metaimage_header import parse_header
+from vesselscope.writers.atomic import atomic_file
 from vesselscope.writers.metaimage import write_metaimage
 from vesselscope.writers.recorder import SequenceRecorder
 
@@ -126,3 +127,15 @@ def test_recorder_refuses_bad_input_and_leaves_nothing_when_empty(tmp_path):
     write_metaimage(tmp_path / "nothing.mhd", [Frame(pixels_of(0), None, 0, 0.0, "old")])
     SequenceRecorder(tmp_path / "nothing.mhd").close()  # replaces the old recording
     assert not (tmp_path / "nothing.mhd").exists() and not (tmp_path / "nothing.raw").exists()
+
+
+def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "frame.png"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), atomic_file(target) as out:
+        out.write(b"half of the new")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"old" and sorted(tmp_path.iterdir()) == [target]
+    with atomic_file(target) as out:
+        out.write(b"new")
+    assert target.read_bytes() == b"new" and sorted(tmp_path.iterdir()) == [target]

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vesselscope.errors import SourceError
+from vesselscope.writers.atomic import atomic_file
 
 FORMAT = "vesselscope-annotations"
 VERSION = 1
@@ -75,9 +76,8 @@ class Annotations:
 
 def save_annotations(path: str | os.PathLike[str], annotations: Annotations) -> Path:
     target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(json.dumps(annotations.to_json(), indent=1))
-    os.replace(temporary, target)  # never leave a half-written truth file behind
+    with atomic_file(target) as out:  # never leave a half-written truth file behind
+        out.write(json.dumps(annotations.to_json(), indent=1).encode())
     return target
 
 

@@ -24,6 +24,7 @@ from vesselscope.frame import Frame
 from vesselscope.gui.reporting import collecting_warnings, describe_error
 from vesselscope.gui.worker import yield_to_the_gui
 from vesselscope.sources import open_source
+from vesselscope.writers.atomic import atomic_file
 from vesselscope.writers.video import VideoRecorder
 
 Pair = tuple[Frame, FrameResult | None]
@@ -35,7 +36,8 @@ def write_png(path: str | Path, frame: Frame, result: FrameResult | None, reject
     if not ok:
         raise SourceError(path, "OpenCV could not encode the PNG")
     target = Path(path)
-    target.write_bytes(data.tobytes())
+    with atomic_file(target) as out:  # a viewer opening it never sees half a PNG
+        out.write(data.tobytes())
     return target
 
 

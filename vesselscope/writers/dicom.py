@@ -29,6 +29,7 @@ from vesselscope.errors import SourceError
 from vesselscope.frame import Frame, Spacing
 from vesselscope.sources.base import DEFAULT_FPS
 from vesselscope.sources.dicom import DicomSource
+from vesselscope.writers.atomic import atomic_file
 from vesselscope.writers.dicom_spool import PixelSpool
 from vesselscope.writers.geometry import consistent_frames, fps_from_timestamps
 
@@ -48,23 +49,19 @@ def write_dicom(
     target = Path(path)
     if fps is not None and not (math.isfinite(fps) and fps > 0):
         raise SourceError(target, f"fps = {fps} is not a positive frame rate")
-    partial = target.with_name(f".{target.name}.part")
     try:
         with tempfile.TemporaryFile() as scratch:
             spool = PixelSpool(target, scratch)
             for frame in consistent_frames(target, frames):
                 spool.add(frame)
             dataset = _dataset(spool, fps)
-            with open(partial, "wb") as out:
+            with atomic_file(target) as out:
                 dcmwrite(out, dataset, enforce_file_format=True)
                 # Pixel Data (7FE0,0010) OB, written by hand so the frames stream from the spool.
                 out.write(struct.pack("<HH2sHI", 0x7FE0, 0x0010, b"OB", 0, spool.padded_bytes))
                 spool.copy_to(out)
-        os.replace(partial, target)
     except OSError as exc:
         raise SourceError(target, f"cannot write: {exc.strerror or exc}") from exc
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 

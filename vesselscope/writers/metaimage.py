@@ -13,7 +13,8 @@ from typing import BinaryIO
 
 from vesselscope.errors import SourceError
 from vesselscope.frame import Frame
-from vesselscope.writers.metaimage_header import SequenceHeader, atomic_file, frame_bytes
+from vesselscope.writers.atomic import atomic_file
+from vesselscope.writers.metaimage_header import SequenceHeader, frame_bytes
 
 
 def write_metaimage(

@@ -1,13 +1,9 @@
-"""The PLUS sequence header of a cine being written, and atomic file replacement for it."""
+"""The PLUS sequence header of a cine being written."""
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -109,22 +105,3 @@ def _spacing_text(spacing_mm: Spacing) -> str:
 def frame_bytes(frame: Frame) -> bytes:
     """The frame's pixels as stored: row-major, little-endian (BinaryDataByteOrderMSB = False)."""
     return np.ascontiguousarray(frame.pixels, dtype=frame.pixels.dtype.newbyteorder("<")).tobytes()
-
-
-@contextmanager
-def atomic_file(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
-    """Write a temporary file beside `path` and move it over `path` only when the block succeeds.
-
-    Readers see the old file or the new one, never a half-written one, even if this process is
-    killed. `durable` also fsyncs before the move, for power loss rather than a crash.
-    """
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            yield handle
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 from vesselscope.errors import SourceError
 from vesselscope.frame import Frame, Spacing
 from vesselscope.sources.base import check_spacing
-from vesselscope.writers.metaimage_header import SequenceHeader, atomic_file, frame_bytes
+from vesselscope.writers.atomic import atomic_file
+from vesselscope.writers.metaimage_header import SequenceHeader, frame_bytes
 
 SYNC_INTERVAL_S = 0.5
 HEADER_INTERVAL_S = 0.5
