@@ -9,6 +9,7 @@ from vesselscope import open_source
 from vesselscope.cli import main
 from vesselscope.detection.detector import Detector, DetectorSettings
 from vesselscope.detection.results import STATES
+from vesselscope.onnx_session import probe_providers
 
 CINE = "sim://femoral?seed=5&frames=12&size=160,160"
 
@@ -37,7 +38,8 @@ def test_detector_reports_stages_candidates_and_stable_tracks(results):
         assert near, f"artery missed in frame {result.frame_index}"
         ids.add(near[0].track_id)
     assert len(ids) == 1
-    assert detector.provider == "CPUExecutionProvider"
+    # CPU here; CUDA (or TensorRT) where a GPU and its libraries are (seen on an H200).
+    assert detector.provider in probe_providers()[:1]
 
 
 def test_replay_writes_annotated_video_and_json_lines(tmp_path, capsys):

@@ -19,6 +19,22 @@ def test_doctor_names_the_opencl_device_and_the_provider_a_session_gets(capsys):
     assert code == 0
 
 
+@pytest.mark.parametrize("driver", [True, False])
+def test_doctor_says_how_to_get_cuda_where_a_driver_is_but_the_provider_fails(
+    capsys, monkeypatch, driver
+):
+    failures = {"CUDAExecutionProvider": "could not start"}
+    monkeypatch.setattr(doctor, "nvidia_driver_loaded", lambda: driver)
+    monkeypatch.setattr(
+        "vesselscope.onnx_session.probe_providers",
+        lambda found: found.update(failures) or ["CPUExecutionProvider"],
+    )
+    doctor._check_onnx()
+    out = capsys.readouterr().out
+    assert "CUDAExecutionProvider: could not start" in out
+    assert ('pip install -e ".[cuda]"' in out) is driver
+
+
 def test_doctor_fails_with_a_sentence_when_no_opencl_device_exists(capsys, monkeypatch):
     from vesselscope import opencl_device
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 from importlib import resources
@@ -14,6 +15,11 @@ PREFERRED_PROVIDERS = (
     "CUDAExecutionProvider",
     "CPUExecutionProvider",
 )
+
+_NEEDS = {
+    "TensorrtExecutionProvider": "TensorRT or its CUDA libraries",
+    "CUDAExecutionProvider": "its CUDA/cuDNN libraries",
+}
 
 
 def preferred_providers() -> list[str]:
@@ -35,6 +41,8 @@ def open_session(
     options = ort.SessionOptions()
     options.log_severity_level = 3
     failures = {} if failures is None else failures
+    if any(p != "CPUExecutionProvider" for p in preferred_providers()):
+        _load_pip_cuda_libraries()
     # Provider-loading failures go to the global logger, not the session's: silence it meanwhile.
     ort.set_default_logger_severity(4)
     try:
@@ -49,10 +57,22 @@ def open_session(
                 continue
             if session.get_providers()[0] == provider:
                 return session
-            failures[provider] = "could not start (no GPU, or its CUDA/cuDNN libraries missing)"
+            failures[provider] = f"could not start (no GPU, or {_NEEDS[provider]} missing)"
     finally:
         ort.set_default_logger_severity(2)  # ONNX Runtime's default: warnings and up
     raise RuntimeError("ONNX Runtime has no usable execution provider")
+
+
+@functools.cache
+def _load_pip_cuda_libraries() -> None:
+    """Load CUDA and cuDNN from pip's nvidia-* packages (`pip install vesselscope[cuda]`) if
+    they are there. The CUDA provider's library finds them only through the loader's search
+    path, which pip's site-packages is not on; ONNX Runtime's preload_dlls (1.21+) loads them
+    first. Where they are missing it prints what it could not load and the CPU runs instead."""
+    preload = getattr(ort, "preload_dlls", None)
+    if preload is not None:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(OSError, RuntimeError):
+            preload()
 
 
 def _first_line(exc: Exception) -> str:

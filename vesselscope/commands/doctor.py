@@ -6,8 +6,10 @@ import argparse
 import importlib.metadata
 import os
 import platform
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from vesselscope import __version__
 
@@ -99,6 +101,15 @@ def _check_onnx() -> None:
     for provider, reason in failures.items():
         print(f"  {provider}: {reason}")
     print(f"  a session really gets: {', '.join(providers)}")
+    if "CUDAExecutionProvider" in failures and nvidia_driver_loaded():
+        print(
+            "  an NVIDIA driver is loaded, so the CUDA provider lacks only CUDA 13 and cuDNN 9: "
+            'install them system-wide, or as pip packages with: python -m pip install -e ".[cuda]"'
+        )
+
+
+def nvidia_driver_loaded() -> bool:
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
 def _check_qt() -> None:
