@@ -92,3 +92,12 @@ def test_nested_detections_of_one_vessel_become_the_largest():
     # the tilt counts: along the 30-degree major axis (37 px out) is inside, across it is not
     assert whole.contains(100 + 37 * 0.866, 100 + 37 * 0.5)
     assert not whole.contains(100 - 37 * 0.5, 100 + 37 * 0.866)
+
+
+def test_each_preset_says_how_many_candidates_are_classified():
+    forearm = Detector(DetectorSettings(preset="forearm", device="numpy"))
+    assert forearm.search.top_k == 12  # small veins rank among the fascia gaps there
+    assert Detector(DetectorSettings(preset="femoral", device="numpy")).search.top_k == 8
+    assert Detector(DetectorSettings(preset="forearm", top_k=5, device="numpy")).search.top_k == 5
+    frame = open_source("sim://forearm?seed=3&frames=1&size=256,256")[0]
+    assert 8 < len(forearm.process(frame).candidates) <= 12

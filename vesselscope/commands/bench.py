@@ -38,7 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_preset_device_model(parser)
     parser.add_argument(
-        "--top-k", type=int, help="candidates per frame (pipeline: 8 classified; candidates: 10)"
+        "--top-k",
+        type=int,
+        help="candidates per frame (pipeline: classified, the preset's 8 or 12; candidates: 10)",
     )
     parser.add_argument(
         "--spacing",
@@ -92,7 +94,7 @@ def _bench_pipeline(args: argparse.Namespace, frames: list) -> int:
     from vesselscope.detection.detector import DetectorSettings
 
     settings = DetectorSettings(
-        preset=args.preset, device=args.device, model=args.model, top_k=args.top_k or 8
+        preset=args.preset, device=args.device, model=args.model, top_k=args.top_k
     )
     report = bench_pipeline(frames, settings)
     if args.json:

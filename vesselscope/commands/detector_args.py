@@ -30,7 +30,11 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("detector")
     add_preset_device_model(group)
     group.add_argument("--threshold", type=float, help="P(vessel) to accept (default: the card's)")
-    group.add_argument("--top-k", type=int, default=8, help="candidates classified per frame")
+    group.add_argument(
+        "--top-k",
+        type=int,
+        help="candidates classified per frame (default: the preset's, 8; forearm 12)",
+    )
     group.add_argument(
         "--no-track", action="store_true", help="frames are independent images: no tracking"
     )

@@ -32,7 +32,7 @@ def bench_pipeline(frames: list[Frame], settings: DetectorSettings) -> dict:
         "device": detector.device,
         "provider": detector.provider,
         "preset": detector.search.preset.name,
-        "top_k": settings.top_k,
+        "top_k": detector.search.top_k,
         "frames_per_second": len(frames) / wall,
         "vessels_per_frame": vessels / len(frames),
         "latency_ms": {stage: percentiles(values) for stage, values in stages.items()},

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vesselscope.candidates import Candidate, CandidateSearch
+from vesselscope.candidates.presets import get_preset
 from vesselscope.detection.edge_follower import EdgeFollower
 from vesselscope.detection.one_per_vessel import one_per_vessel
 from vesselscope.detection.results import FrameResult, Vessel
@@ -27,7 +28,7 @@ class DetectorSettings:
     device: str | None = None  # OpenCL device: None = auto, "gpu", "cpu", "P:D", "numpy"
     model: str | os.PathLike[str] | None = None  # ONNX classifier; None = the shipped one
     threshold: float | None = None  # P(vessel) to accept; None = the model card's
-    top_k: int = 8  # candidates classified per frame (the method's 8)
+    top_k: int | None = None  # candidates classified per frame; None = the preset's (8 or 12)
     default_spacing_mm: float | None = None  # for frames whose source gives no spacing
     track: bool = True
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
@@ -38,8 +39,9 @@ class Detector:
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         self.settings = s = settings or DetectorSettings()
+        top_k = s.top_k if s.top_k is not None else get_preset(s.preset).classified
         self.search = CandidateSearch(
-            s.preset, device=s.device, top_k=s.top_k, default_spacing_mm=s.default_spacing_mm
+            s.preset, device=s.device, top_k=top_k, default_spacing_mm=s.default_spacing_mm
         )
         self.classifier = _load_classifier(s.model)
         card_threshold = self.classifier.threshold if self.classifier else 0.5
