@@ -68,7 +68,8 @@ def _load_pip_cuda_libraries() -> None:
     """Load CUDA and cuDNN from pip's nvidia-* packages (`pip install vesselscope[cuda]`) if
     they are there. The CUDA provider's library finds them only through the loader's search
     path, which pip's site-packages is not on; ONNX Runtime's preload_dlls (1.21+) loads them
-    first. Where they are missing it prints what it could not load and the CPU runs instead."""
+    first. Its complaints about missing ones are swallowed: the provider's own failure is what
+    open_session reports, and the CPU runs instead."""
     preload = getattr(ort, "preload_dlls", None)
     if preload is not None:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(OSError, RuntimeError):

@@ -103,8 +103,9 @@ def _check_onnx() -> None:
     print(f"  a session really gets: {', '.join(providers)}")
     if "CUDAExecutionProvider" in failures and nvidia_driver_loaded():
         print(
-            "  an NVIDIA driver is loaded, so the CUDA provider lacks only CUDA 13 and cuDNN 9: "
-            'install them system-wide, or as pip packages with: python -m pip install -e ".[cuda]"'
+            "  an NVIDIA driver is loaded: the CUDA provider also needs the CUDA and cuDNN "
+            "libraries this onnxruntime-gpu was built for; install them system-wide, or as pip "
+            'packages with: python -m pip install -e ".[cuda]"'
         )
 
 
