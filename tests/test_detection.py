@@ -3,6 +3,8 @@
 import json
 from collections import Counter
 
+import cv2
+import numpy as np
 import pytest
 
 from vesselscope import open_source
@@ -101,3 +103,27 @@ def test_each_preset_says_how_many_candidates_are_classified():
     assert Detector(DetectorSettings(preset="forearm", top_k=5, device="numpy")).search.top_k == 5
     frame = open_source("sim://forearm?seed=3&frames=1&size=256,256")[0]
     assert 8 < len(forearm.process(frame).candidates) <= 12
+
+
+def _dark_lumens(*ellipses):  # (cx, cy, a, b) each, on tissue of grey 120
+    image = np.full((120, 200), 120, np.uint8)
+    for cx, cy, a, b in ellipses:
+        cv2.ellipse(image, ((cx, cy), (2 * a, 2 * b), 0), 15, -1)
+    return image
+
+
+def test_an_ellipse_over_two_vessels_is_dropped_but_a_whole_lumen_is_kept():
+    from vesselscope.detection.bridges import drop_bridges
+    from vesselscope.detection.results import Vessel
+
+    spacing = (0.1, 0.1)
+    artery, vein = Vessel(70, 60, 20, 20, 0, 0.9, spacing), Vessel(113, 60, 20, 16, 0, 0.6, spacing)
+    bridge = Vessel(92, 60, 46, 22, 0, 0.8, spacing)
+    # two lumens touching across a 3-pixel wall
+    pixels = _dark_lumens((70, 60, 20, 20), (113, 60, 20, 16))
+    kept, bridges = drop_bridges(pixels, [artery, bridge], [artery, bridge, vein])
+    assert kept == [artery] and bridges == [bridge]
+    # one long lumen, outlined whole and in two parts at its ends: the whole stays
+    pixels = _dark_lumens((92, 60, 44, 20))
+    kept, bridges = drop_bridges(pixels, [bridge], [bridge, artery, vein])
+    assert kept == [bridge] and bridges == []

@@ -11,6 +11,7 @@ import numpy as np
 
 from vesselscope.candidates import Candidate, CandidateSearch
 from vesselscope.candidates.presets import get_preset
+from vesselscope.detection.bridges import drop_bridges
 from vesselscope.detection.edge_follower import EdgeFollower
 from vesselscope.detection.one_per_vessel import one_per_vessel
 from vesselscope.detection.results import FrameResult, Vessel
@@ -73,7 +74,11 @@ class Detector:
         scores = self._score(frame, candidates)
         classified = time.perf_counter()
         scored = [_vessel(c, float(p)) for c, p in zip(candidates, scores, strict=True)]
-        accepted, duplicates = one_per_vessel([v for v in scored if v.score >= self.threshold])
+        single, _ = drop_bridges(
+            frame.pixels, [v for v in scored if v.score >= self.threshold], scored
+        )
+        accepted, duplicates = one_per_vessel(single)
+        # bridges may not even keep a track alive as weak evidence
         rejected = [v for v in scored if v.score < self.threshold] + duplicates
         spacing = self.search.plan_for(frame).spacing_mm
         vessels = (
