@@ -34,8 +34,9 @@ class TrainConfig:
     seed: int = 0
     augment: bool = True
     # Real candidate crops are what the app classifies but a minority of the training crops
-    # (outline and simulated crops outnumber them): each is seen this many times per epoch.
-    real_candidate_repeats: int = 3
+    # (outline and simulated crops outnumber them): each is seen this many times per epoch, 6
+    # since the simulated cines doubled (3 before).
+    real_candidate_repeats: int = 6
 
 
 @dataclass(frozen=True)
