@@ -36,11 +36,15 @@ def drop_bridges(
     image = cv2.GaussianBlur(pixels.astype(np.float32), (0, 0), max(sigma, 0.5))
     kept, bridges = [], []
     for vessel in accepted:
-        pairs = found[id(vessel)]
-        wall = _ring_mean(image, vessel, WALL_MM / float(np.mean(vessel.spacing_mm)))
-        spans = any(septum_contrast(image, p, q, wall) >= SEPTUM_CONTRAST for p, q in pairs)
-        (bridges if spans else kept).append(vessel)
+        (bridges if _spans_a_septum(image, vessel, found[id(vessel)]) else kept).append(vessel)
     return kept, bridges
+
+
+def _spans_a_septum(image: np.ndarray, vessel: Vessel, pairs: list[tuple[Vessel, Vessel]]) -> bool:
+    if not pairs:
+        return False
+    wall = _ring_mean(image, vessel, WALL_MM / float(np.mean(vessel.spacing_mm)))
+    return any(septum_contrast(image, p, q, wall) >= SEPTUM_CONTRAST for p, q in pairs)
 
 
 def _separate_pairs_inside(vessel: Vessel, scored: list[Vessel]) -> list[tuple[Vessel, Vessel]]:
