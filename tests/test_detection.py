@@ -77,6 +77,7 @@ def test_bench_prints_every_stage_as_json(capsys):
     assert main(["bench", CINE, "--frames", "5", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["stage"] == "pipeline" and report["frames"] == 5
+    assert report["preset"] == "general" and report["top_k"] == 8  # the preset's own count
     assert set(report["latency_ms"]) == {"candidates", "classifier", "tracker", "total"}
     assert report["latency_ms"]["total"]["p95"] > 0
 
