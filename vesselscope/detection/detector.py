@@ -74,11 +74,11 @@ class Detector:
         scores = self._score(frame, candidates)
         classified = time.perf_counter()
         scored = [_vessel(c, float(p)) for c, p in zip(candidates, scores, strict=True)]
+        # an ellipse over two vessels is dropped outright, not kept as weak evidence for a track
         single, _ = drop_bridges(
             frame.pixels, [v for v in scored if v.score >= self.threshold], scored
         )
         accepted, duplicates = one_per_vessel(single)
-        # bridges may not even keep a track alive as weak evidence
         rejected = [v for v in scored if v.score < self.threshold] + duplicates
         spacing = self.search.plan_for(frame).spacing_mm
         vessels = (
