@@ -1,5 +1,6 @@
 """Candidate search through the NumPy reference: finds lumens, in px and mm, fails clearly."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -64,6 +65,25 @@ def test_a_pressed_tilted_vein_is_fitted_whole_not_in_part():
     assert math.hypot(best.cx - 120.0, best.cy - 80.0) < 10.0
     assert best.a == pytest.approx(60.0, rel=0.15) and best.b == pytest.approx(15.0, rel=0.3)
     assert best.angle_deg == pytest.approx(20.0, abs=5.0)
+
+
+def test_a_slit_too_thin_for_its_level_is_searched_one_level_finer():
+    # a forearm vein pressed to a quarter of its width: 1.95 x 0.47 mm, mean radius 0.95 mm,
+    # whose width is under 2 px of the level holding its radius
+    frame = vessel_frame((120, 200), (100.0, 60.0), (50.0, 12.0), angle_deg=0.0, spacing=0.039)
+    flat = (1.0, 0.72, 0.52, 0.38, 0.27)
+    slit = dataclasses.replace(PRESETS["forearm"], skin_mm=0.5, flattenings=flat, min_minor_px=0)
+    finer = dataclasses.replace(slit, min_minor_px=2.0)
+
+    levels = CandidateSearch(finer, device="numpy").plan_for(frame).levels
+    assert levels[0].tables.count > levels[1].tables.count  # level 1's thinnest moved down
+    assert all(level.tables.shapes[:, 1].min() >= 2.0 for level in levels[1:])
+
+    part = CandidateSearch(slit, device="numpy").search(frame)[0]
+    whole = CandidateSearch(finer, device="numpy").search(frame)[0]
+    assert part.a < 0.7 * 50.0 and abs(part.cx - 100.0) > 10.0  # one end of it, at its level
+    assert math.hypot(whole.cx - 100.0, whole.cy - 60.0) < 3.0
+    assert whole.a == pytest.approx(50.0, rel=0.15) and whole.b == pytest.approx(12.0, rel=0.25)
 
 
 def test_millimetres_follow_the_spacing_and_the_same_vessel_is_found_at_two_spacings():

@@ -81,6 +81,15 @@ def test_kernels_match_the_reference_on_a_simulated_frame(opencl):
     compare_winners(opencl, frame, PRESETS["femoral"])
 
 
+def test_kernels_match_the_reference_with_thin_shapes_moved_one_level_finer(opencl):
+    from vesselscope.simulator import simulate_cine
+
+    frame, _ = next(iter(simulate_cine("forearm", frames=1, seed=1, size=(128, 128))))
+    assert PRESETS["forearm"].min_minor_px > 0
+    compare_levels(opencl, frame, PRESETS["forearm"])
+    compare_winners(opencl, frame, PRESETS["forearm"])
+
+
 def test_kernels_match_the_reference_on_a_real_image(opencl, usgra_seg):
     import cv2
 

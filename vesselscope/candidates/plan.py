@@ -2,8 +2,9 @@
 
 Cost control. Each level is the frame binned to a working resolution chosen in mm, so that the
 level's radii span 3-6 level pixels: level 0 carries the smallest octave of radii, each next
-level halves the resolution and doubles the radii. Every level costs the same samples per
-centre and has 4x fewer centres than the one before; the count of centres follows the field of
+level halves the resolution and doubles the radii (a preset may move the shapes too thin for
+their own level one level finer). Every level costs about the same samples per centre and has
+4x fewer centres than the one before; the count of centres follows the field of
 view in mm, not the pixel count. Winners are then refined at full resolution (refine.py): a
 cost per winner, plus one smoothing pass over the frame that grows only linearly with pixels.
 """
@@ -115,28 +116,38 @@ def angle_step(flattening: np.ndarray | float, step_deg: float) -> np.ndarray:
     return 180.0 / np.ceil(180.0 / wanted - 1e-3)
 
 
-def _level_shapes(preset: CandidatePreset, radii_mm: list[float], spacing: float) -> np.ndarray:
-    shapes = []
+ShapeSpec = tuple[float, float, float]  # mean radius in mm, flattening (b / a), angle in degrees
+
+
+def _shape_specs(preset: CandidatePreset, radii_mm: list[float]) -> list[ShapeSpec]:
+    specs = []
     for radius in radii_mm:
-        r = radius / spacing
         for s in preset.flattenings:
             step = float(angle_step(s, preset.angle_step_deg))
             for angle in [0.0] if s >= 1.0 else np.arange(round(180.0 / step)) * step:
-                shapes.append((r / math.sqrt(s), r * math.sqrt(s), angle))
-    return np.array(shapes, dtype=np.float64)
+                specs.append((radius, s, float(angle)))
+    return specs
+
+
+def _level_shapes(specs: list[ShapeSpec], spacing: float) -> np.ndarray:
+    """(K, 3) a, b, angle in pixels of a level of this spacing."""
+    shapes = [
+        (r / spacing / math.sqrt(s), r / spacing * math.sqrt(s), angle) for r, s, angle in specs
+    ]
+    return np.array(shapes, dtype=np.float64).reshape(-1, 3)
 
 
 def _level_plan(
     preset: CandidatePreset,
     index: int,
     bins: tuple[int, int],
-    radii_mm: list[float],
+    specs: list[ShapeSpec],
     shape: tuple[int, int],
     spacing_mm: tuple[float, float],
 ) -> LevelPlan:
     (bin_rows, bin_cols), (rows, cols) = bins, shape
-    spacing = math.sqrt(bin_rows * spacing_mm[0] * bin_cols * spacing_mm[1])
-    shapes = _level_shapes(preset, radii_mm, spacing)
+    spacing = _level_spacing(bins, spacing_mm)
+    shapes = _level_shapes(specs, spacing)
     tables = build_tables(shapes, LEVEL_SAMPLES, wall_px=max(1.0, preset.wall_mm / spacing))
     radius_mm = np.sqrt(shapes[:, 0] * shapes[:, 1]) * spacing
     centre_y = (np.arange(rows // bin_rows) + 0.5) * bin_rows - 0.5  # in full-resolution rows
@@ -160,6 +171,11 @@ def _level_plan(
     )
 
 
+def _level_spacing(bins: tuple[int, int], spacing_mm: tuple[float, float]) -> float:
+    """Size of a level pixel in mm (geometric mean of the two axes)."""
+    return math.sqrt(bins[0] * spacing_mm[0] * bins[1] * spacing_mm[1])
+
+
 def build_plan(
     preset: CandidatePreset, shape: tuple[int, int], spacing_mm: tuple[float, float]
 ) -> SearchPlan:
@@ -172,13 +188,31 @@ def build_plan(
     target = low / PX_AT_MIN_RADIUS
     base_rows = max(1, round(target / spacing_row))
     base_cols = max(1, round(target / spacing_col))
-    levels = []
+    bins = []
     for index in range(math.ceil(count / preset.radii_per_octave)):
-        bins = (base_rows << index, base_cols << index)
-        if rows // bins[0] < 1 or cols // bins[1] < 1:
+        level_bins = (base_rows << index, base_cols << index)
+        if rows // level_bins[0] < 1 or cols // level_bins[1] < 1:
             break  # the frame is smaller than one pixel of this level: no larger radii fit
-        octave = radii[index * preset.radii_per_octave : (index + 1) * preset.radii_per_octave]
-        levels.append(_level_plan(preset, index, bins, octave, shape, spacing_mm))
+        bins.append(level_bins)
+    per_octave = preset.radii_per_octave
+    specs = [
+        _shape_specs(preset, radii[i * per_octave : (i + 1) * per_octave]) for i in range(len(bins))
+    ]
+    # A shape too thin for its own level (its width lost in the level's smoothing) is searched
+    # one level finer, where its width is resolved; level 0 keeps its own.
+    for index in range(1, len(bins)):
+        spacing = _level_spacing(bins[index], spacing_mm)
+        thin = [
+            (r, s, angle)
+            for r, s, angle in specs[index]
+            if r * math.sqrt(s) / spacing < preset.min_minor_px
+        ]
+        specs[index] = [spec for spec in specs[index] if spec not in thin]
+        specs[index - 1] = specs[index - 1] + thin
+    levels = [
+        _level_plan(preset, index, level_bins, specs[index], shape, spacing_mm)
+        for index, level_bins in enumerate(bins)
+    ]
     mean_spacing = math.sqrt(spacing_row * spacing_col)
     refine_sigma = max(0.7, preset.refine_sigma_mm / mean_spacing)
     return SearchPlan(
