@@ -53,6 +53,8 @@ def test_flatter_shapes_are_tried_at_finer_orientation_steps():
     np.testing.assert_allclose(180.0 / steps, [4, 4, 6, 8, 11])
     with pytest.raises(ValueError, match="angle_step_deg"):
         CandidatePreset("bad", radius_mm=(1.0, 2.0), angle_step_deg=0.0)
+    with pytest.raises(ValueError, match="finer_level_weight"):
+        CandidatePreset("bad", radius_mm=(1.0, 2.0), min_minor_px=2.0, finer_level_weight=0.0)
 
 
 def test_a_pressed_tilted_vein_is_fitted_whole_not_in_part():
@@ -75,9 +77,15 @@ def test_a_slit_too_thin_for_its_level_is_searched_one_level_finer():
     slit = dataclasses.replace(PRESETS["forearm"], skin_mm=0.5, flattenings=flat, min_minor_px=0)
     finer = dataclasses.replace(slit, min_minor_px=2.0)
 
+    plain = CandidateSearch(slit, device="numpy").plan_for(frame).levels
     levels = CandidateSearch(finer, device="numpy").plan_for(frame).levels
-    assert levels[0].tables.count > levels[1].tables.count  # level 1's thinnest moved down
+    moved = levels[0].tables.count - plain[0].tables.count
+    assert moved > 0  # level 1's thinnest shapes, now tried at level 0
     assert all(level.tables.shapes[:, 1].min() >= 2.0 for level in levels[1:])
+    halved = dataclasses.replace(finer, finer_level_weight=0.5)
+    weights = CandidateSearch(halved, device="numpy").plan_for(frame).levels[0].weights
+    np.testing.assert_allclose(weights[-moved:], 0.5 * levels[0].weights[-moved:])
+    np.testing.assert_array_equal(weights[:-moved], levels[0].weights[:-moved])
 
     part = CandidateSearch(slit, device="numpy").search(frame)[0]
     whole = CandidateSearch(finer, device="numpy").search(frame)[0]

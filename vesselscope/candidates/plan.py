@@ -144,12 +144,15 @@ def _level_plan(
     specs: list[ShapeSpec],
     shape: tuple[int, int],
     spacing_mm: tuple[float, float],
+    moved: int,
 ) -> LevelPlan:
     (bin_rows, bin_cols), (rows, cols) = bins, shape
     spacing = _level_spacing(bins, spacing_mm)
     shapes = _level_shapes(specs, spacing)
     tables = build_tables(shapes, LEVEL_SAMPLES, wall_px=max(1.0, preset.wall_mm / spacing))
     radius_mm = np.sqrt(shapes[:, 0] * shapes[:, 1]) * spacing
+    # the last `moved` shapes came from the next coarser level (build_plan)
+    origin = np.r_[np.ones(len(specs) - moved), np.full(moved, preset.finer_level_weight)]
     centre_y = (np.arange(rows // bin_rows) + 0.5) * bin_rows - 0.5  # in full-resolution rows
     searched = np.flatnonzero(
         (centre_y >= preset.skin_mm / spacing_mm[0]) & (centre_y <= preset.max_depth * (rows - 1))
@@ -163,7 +166,7 @@ def _level_plan(
         cols=cols // bin_cols,
         spacing_mm=spacing,
         tables=tables,
-        weights=(radius_mm**preset.size_prior / LEVEL_SAMPLES).astype(np.float32),
+        weights=(radius_mm**preset.size_prior * origin / LEVEL_SAMPLES).astype(np.float32),
         pad=tables.reach + 1,
         cols_padded=-(-(cols // bin_cols) // LANES) * LANES,
         first_row=first,
@@ -200,6 +203,7 @@ def build_plan(
     ]
     # A shape too thin for its own level (its width lost in the level's smoothing) is searched
     # one level finer, where its width is resolved; level 0 keeps its own.
+    moved = [0] * len(bins)
     for index in range(1, len(bins)):
         spacing = _level_spacing(bins[index], spacing_mm)
         thin = [
@@ -209,8 +213,9 @@ def build_plan(
         ]
         specs[index] = [spec for spec in specs[index] if spec not in thin]
         specs[index - 1] = specs[index - 1] + thin
+        moved[index - 1] = len(thin)
     levels = [
-        _level_plan(preset, index, level_bins, specs[index], shape, spacing_mm)
+        _level_plan(preset, index, level_bins, specs[index], shape, spacing_mm, moved[index])
         for index, level_bins in enumerate(bins)
     ]
     mean_spacing = math.sqrt(spacing_row * spacing_col)

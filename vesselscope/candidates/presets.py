@@ -19,6 +19,10 @@ class CandidatePreset:
     # A shape whose minor semi-axis is under this many pixels of its own level is searched one
     # level finer (plan.build_plan); 0 never moves one.
     min_minor_px: float = 0.0
+    # Score factor of those moved shapes. A finer level resolves a bright wall more sharply, so
+    # its steps run higher than at the level a shape came from: below 1, a flat fit there does
+    # not outscore a round fit of the same vessel at its own level.
+    finer_level_weight: float = 1.0
     # Orientation step (cv2.ellipse convention) of the shapes down to 0.72 flat; flatter ones
     # get finer steps in proportion (plan.angle_step).
     angle_step_deg: float = 45.0
@@ -55,6 +59,11 @@ class CandidatePreset:
             problem = f"max_depth must be in (0, 1], got {self.max_depth}"
         elif not 0 < self.angle_step_deg <= 90:
             problem = f"angle_step_deg must be in (0, 90], got {self.angle_step_deg}"
+        elif self.min_minor_px < 0 or not 0 < self.finer_level_weight <= 1:
+            problem = (
+                f"min_minor_px must be >= 0 and finer_level_weight in (0, 1], got "
+                f"{self.min_minor_px} and {self.finer_level_weight}"
+            )
         elif self.classified < 1:
             problem = f"classified must be >= 1, got {self.classified}"
         elif self.radii_per_octave < 1:
@@ -75,20 +84,31 @@ PRESETS: dict[str, CandidatePreset] = {
         # F1 on validation cines (simulated seeds 201-202) from 0.89 to 0.94; 0.27, with the
         # finer orientation steps of flat shapes, fits the pressed jugular whole: carotid F1
         # 0.90 -> 0.99 on seed 201, mean 0.84 -> 0.91 on seeds 203-206 (with those steps but
-        # no 0.27, the jugular's partial fits were accepted: 0.78 on seed 201).
+        # no 0.27, the jugular's partial fits were accepted: 0.78 on seed 201). The thinnest
+        # searched one level finer fit the jugular whole where it was outlined in part: F1 on
+        # seeds 203 / 205 0.81 / 0.86 -> 0.88 / 0.92, the other eight validation cines 0.99
+        # before and after. At their full score (weight 1) they reached 0.93 / 0.96, but a flat
+        # fit outscored the round artery, which was then called a vein (artery/vein accuracy
+        # 1.00 -> 0.49 on seed 201); at 0.95 on seed 206 still (0.50); 0.85 gained less.
         CandidatePreset(
             "carotid",
             radius_mm=(2.0, 6.0),
             flattenings=(1.0, 0.72, 0.52, 0.38, 0.27),
+            min_minor_px=2.0,
+            finer_level_weight=0.9,
             skin_mm=4.0,
             max_depth=0.9,
         ),
         # The carotid preset's shapes, for the same pressed jugular (carotid validation cines
-        # 201 / 202 with this preset: F1 0.79 / 0.89 without the 0.27 shape, 0.99 / 0.99 with).
+        # 201 / 202 with this preset: F1 0.79 / 0.89 without the 0.27 shape, 0.99 / 0.99 with;
+        # the thinnest one level finer, as in the carotid preset: 203 / 205 0.83 / 0.90 -> 0.88 /
+        # 0.92, the other four 0.99 before and after).
         CandidatePreset(
             "jugular",
             radius_mm=(2.0, 8.0),
             flattenings=(1.0, 0.72, 0.52, 0.38, 0.27),
+            min_minor_px=2.0,
+            finer_level_weight=0.9,
             skin_mm=3.0,
             max_depth=0.9,
         ),
@@ -100,7 +120,10 @@ PRESETS: dict[str, CandidatePreset] = {
         # from 0.99 to 0.93 and carotid 203-206 from 0.90 to 0.84 (mean). Its veins are pressed
         # to a third of their width and less: the carotid's flat shapes, the thinnest searched
         # one level finer, fit them whole instead of in parts (validation F1 0.93 / 0.99 ->
-        # 0.95 / 0.99; 0.94 / 0.99 with those shapes on their own levels).
+        # 0.95 / 0.99; 0.94 / 0.99 with those shapes on their own levels). The moved shapes keep
+        # their full score here: with the carotid's 0.9, F1 was the same, but the radial artery,
+        # whose label is borderline, was called a vein in 31 frames of seed 201 (artery/vein
+        # accuracy 1.00 -> 0.89).
         CandidatePreset(
             "forearm",
             radius_mm=(0.4, 2.5),
