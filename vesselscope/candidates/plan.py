@@ -4,9 +4,9 @@ Cost control. Each level is the frame binned to a working resolution chosen in m
 level's radii span 3-6 level pixels: level 0 carries the smallest octave of radii, each next
 level halves the resolution and doubles the radii (a preset may move the shapes too thin for
 their own level one level finer). Every level costs about the same samples per centre and has
-4x fewer centres than the one before; the count of centres follows the field of
-view in mm, not the pixel count. Winners are then refined at full resolution (refine.py): a
-cost per winner, plus one smoothing pass over the frame that grows only linearly with pixels.
+4x fewer centres than the one before; the count of centres follows the field of view in mm, not
+the pixel count. Winners are then refined at full resolution (refine.py): a cost per winner,
+plus one smoothing pass over the frame that grows only linearly with pixels.
 """
 
 from __future__ import annotations
