@@ -72,6 +72,11 @@ class CandidatePreset:
             raise ValueError(f"candidate preset {self.name!r}: {problem}")
 
 
+# The shapes of a pressed jugular, shared by the carotid and jugular presets (see the carotid's).
+JUGULAR_SHAPES = dict(
+    flattenings=(1.0, 0.72, 0.52, 0.38, 0.27), min_minor_px=2.0, finer_level_weight=0.9
+)
+
 PRESETS: dict[str, CandidatePreset] = {
     p.name: p
     for p in (
@@ -89,13 +94,12 @@ PRESETS: dict[str, CandidatePreset] = {
         # seeds 203 / 205 0.81 / 0.86 -> 0.88 / 0.92, the other eight validation cines 0.99
         # before and after. At their full score (weight 1) they reached 0.93 / 0.96, but a flat
         # fit outscored the round artery, which was then called a vein (artery/vein accuracy
-        # 1.00 -> 0.49 on seed 201); at 0.95 on seed 206 still (0.50); 0.85 gained less.
+        # 1.00 -> 0.49 on seed 201). A weight of 0.95 still mislabelled it on seed 206 (0.50);
+        # 0.85 gained less.
         CandidatePreset(
             "carotid",
             radius_mm=(2.0, 6.0),
-            flattenings=(1.0, 0.72, 0.52, 0.38, 0.27),
-            min_minor_px=2.0,
-            finer_level_weight=0.9,
+            **JUGULAR_SHAPES,
             skin_mm=4.0,
             max_depth=0.9,
         ),
@@ -106,9 +110,7 @@ PRESETS: dict[str, CandidatePreset] = {
         CandidatePreset(
             "jugular",
             radius_mm=(2.0, 8.0),
-            flattenings=(1.0, 0.72, 0.52, 0.38, 0.27),
-            min_minor_px=2.0,
-            finer_level_weight=0.9,
+            **JUGULAR_SHAPES,
             skin_mm=3.0,
             max_depth=0.9,
         ),
@@ -127,7 +129,7 @@ PRESETS: dict[str, CandidatePreset] = {
         CandidatePreset(
             "forearm",
             radius_mm=(0.4, 2.5),
-            flattenings=(1.0, 0.72, 0.52, 0.38, 0.27),
+            flattenings=JUGULAR_SHAPES["flattenings"],
             min_minor_px=2.0,
             skin_mm=1.0,
             wall_mm=0.2,
