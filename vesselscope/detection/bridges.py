@@ -14,6 +14,7 @@ import itertools
 import cv2
 import numpy as np
 
+from vesselscope.candidates.tables import outline
 from vesselscope.detection.results import Vessel
 
 # A septum: the brightest point between the two lumens is at least halfway from their darkness
@@ -77,13 +78,8 @@ def septum_contrast(image: np.ndarray, p: Vessel, q: Vessel, wall: float) -> flo
 
 def _ring_mean(image: np.ndarray, vessel: Vessel, out_px: float) -> float:
     """Mean intensity on the outline of `vessel` pushed `out_px` outwards."""
-    theta = np.linspace(0.0, 2.0 * np.pi, 64, endpoint=False)
-    a, b = vessel.a + out_px, vessel.b + out_px
-    turn = np.radians(vessel.angle_deg)
-    x, y = a * np.cos(theta), b * np.sin(theta)
-    xs = vessel.cx + x * np.cos(turn) - y * np.sin(turn)
-    ys = vessel.cy + x * np.sin(turn) + y * np.cos(turn)
-    return float(_sample(image, xs, ys).mean())
+    x, y, _, _ = outline(vessel.a + out_px, vessel.b + out_px, vessel.angle_deg, 64)
+    return float(_sample(image, vessel.cx + x, vessel.cy + y).mean())
 
 
 def _sample(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
