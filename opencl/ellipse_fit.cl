@@ -12,17 +12,27 @@
 
 // Score of shape k = weights[k] * sum over its samples of min(gradient . outward normal, cap).
 // Global size: (cols_padded / VW, searched rows). Centres on dead ground score -INFINITY.
+//
+// Outlines that run off the image (rows x cols; steps and reach give each sample's (dx, dy) and
+// each shape's largest): their samples there read a zero gradient. With min_in_view below
+// n_samples, such an outline is scored by its samples in view, once at least min_in_view are:
+// sum * n_samples / max(in view, min_in_view). Only work-items within a shape's reach of an
+// edge count them.
 __kernel void fit_ellipses(__global const float *gx, __global const float *gy,
                            __global const float *live, const int stride, const int pad,
                            const int first_row, const int out_cols,
                            __constant int *offsets, __constant float2 *normals,
                            __constant float *weights, const int n_shapes, const int n_samples,
-                           const float edge_cap, const float live_enough,
-                           __global float *best_score, __global int *best_shape)
+                           const float edge_cap, const float live_enough, const int rows,
+                           const int cols, __constant int2 *steps, __constant int *reach,
+                           const int min_in_view, __global float *best_score,
+                           __global int *best_shape)
 {
     const int x0 = get_global_id(0) * VW;
     const int row = get_global_id(1);
     const int centre = (pad + first_row + row) * stride + pad + x0;
+    const int y = first_row + row;
+    const int margin = min(min(y, rows - 1 - y), min(x0, cols - VW - x0));
     floatV best = (floatV)(-INFINITY);
     intV best_k = (intV)(0);
     for (int k = 0; k < n_shapes; ++k) {
@@ -33,6 +43,17 @@ __kernel void fit_ellipses(__global const float *gx, __global const float *gy,
             const floatV along = LOADV(gx + o) * n.x;
             const floatV step = along + LOADV(gy + o) * n.y;
             total += fmin(step, (floatV)(edge_cap));
+        }
+        if (min_in_view < n_samples && margin < reach[k]) {
+            floatV seen = (floatV)(0.0f);
+            for (int j = 0; j < n_samples; ++j) {
+                const int2 d = steps[k * n_samples + j];
+                if (y + d.y < 0 || y + d.y >= rows)
+                    continue;
+                const intV xs = x0 + LANE_INDEX + d.x;
+                seen += select((floatV)(0.0f), (floatV)(1.0f), (xs >= 0) & (xs < cols));
+            }
+            total *= (floatV)((float)n_samples) / fmax(seen, (floatV)((float)min_in_view));
         }
         const floatV score = total * weights[k];
         const intV better = isgreater(score, best);

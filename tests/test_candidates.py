@@ -132,6 +132,22 @@ def test_the_black_border_of_a_scanner_is_neither_a_lumen_nor_a_wall():
     assert math.hypot(found[0].cx - 45.0, found[0].cy - 30.0) < 1.5
 
 
+def test_a_vessel_cut_by_the_image_edge_is_scored_by_its_outline_in_view():
+    whole = vessel_frame((60, 60), centre=(30.0, 30.0), axes=(10.0, 10.0))
+    cut = vessel_frame((60, 60), centre=(6.0, 30.0), axes=(10.0, 10.0))  # 0.28 off the image
+
+    def best(preset, frame):
+        return CandidateSearch(preset, device="numpy").search(frame)[0]
+
+    # scored by its samples in view it scores as the whole vessel does (0.96 of it: a grid
+    # position of another noise); over all its samples, less (0.87)
+    partial = dataclasses.replace(TINY, min_in_view=0.7)
+    for preset, low, high in ((partial, 0.93, 1.07), (TINY, 0.7, 0.9)):
+        found = best(preset, cut)
+        assert math.hypot(found.cx - 6.0, found.cy - 30.0) < 2.0
+        assert low < found.fitness / best(preset, whole).fitness < high
+
+
 def test_presets_are_in_millimetres_and_unknown_names_are_refused():
     assert {"general", "femoral", "carotid", "jugular", "forearm"} <= set(PRESETS)
     assert PRESETS["general"].radius_mm == (1.0, 7.0)

@@ -7,6 +7,8 @@ within that tolerance of each other; final winners identical in order, centre an
 GPUs, whose float32 summation and transcendental functions may differ in the last digits.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -105,6 +107,20 @@ def test_the_gpu_layout_of_one_centre_per_work_item_matches_too(opencl):
     one_lane = OpenCLBackend(lanes=1)
     compare_levels(one_lane, vessel_frame(seed=3), TINY)
     compare_winners(one_lane, vessel_frame(seed=3), TINY)
+    compare_levels(one_lane, CUT_FRAME, PARTIAL)
+    compare_winners(one_lane, CUT_FRAME, PARTIAL)
+
+
+# Lumens cut by the left, top and right edges, scored by their outline in view.
+CUT_FRAME = vessel_frame((48, 85), centre=(6.0, 20.0), axes=(9.0, 7.0), seed=4)
+CUT_FRAME.pixels[:14, 60:] = vessel_frame((14, 25), centre=(14.0, 2.0), seed=5).pixels
+CUT_FRAME.pixels[20:, 70:] = vessel_frame((28, 15), centre=(14.0, 14.0), seed=6).pixels
+PARTIAL = dataclasses.replace(TINY, min_in_view=0.75, skin_mm=0.1)
+
+
+def test_kernels_match_the_reference_when_outlines_run_off_the_image(opencl):
+    compare_levels(opencl, CUT_FRAME, PARTIAL)
+    compare_winners(opencl, CUT_FRAME, PARTIAL)
 
 
 def test_buffers_are_reused_while_the_geometry_stays(opencl):

@@ -124,6 +124,11 @@ class OpenCLBackend:
             tables.samples,
             plan.preset.edge_cap,
             LIVE_ENOUGH,
+            level.rows,
+            level.cols,
+            lb.steps,
+            lb.reach,
+            level.min_in_view,
             lb.score,
             lb.shape,
         )

@@ -38,6 +38,8 @@ class LevelBuffers:
         self.offsets = constant(context, tables.flat_offsets("outline", level.stride))
         self.normals = constant(context, tables.normals())
         self.weights = constant(context, level.weights)
+        self.steps = constant(context, tables.steps())
+        self.reach = constant(context, tables.outline_reach())
         self.out_offsets = constant(context, tables.flat_offsets("out", level.stride))
         self.in_offsets = constant(context, tables.flat_offsets("in", level.stride))
 

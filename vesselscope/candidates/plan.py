@@ -60,6 +60,9 @@ class LevelPlan:
     tables: ShapeTables
     weights: np.ndarray  # (K,) float32: size prior / samples, per shape
     pad: int  # border of the padded level images, >= the tables' reach
+    # outline samples that must lie in the image for an outline running off it to be scored by
+    # those alone (the preset's min_in_view); the table's sample count: whole outlines only
+    min_in_view: int
     cols_padded: int  # centre columns rounded up to LANES
     first_row: int  # centre rows searched: [first_row, last_row)
     last_row: int
@@ -168,6 +171,7 @@ def _level_plan(
         tables=tables,
         weights=(radius_mm**preset.size_prior * origin / LEVEL_SAMPLES).astype(np.float32),
         pad=tables.reach + 1,
+        min_in_view=math.ceil(preset.min_in_view * LEVEL_SAMPLES),
         cols_padded=-(-(cols // bin_cols) // LANES) * LANES,
         first_row=first,
         last_row=last,

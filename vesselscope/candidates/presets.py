@@ -36,6 +36,11 @@ class CandidatePreset:
     # bright fascia lines fit small ellipses as well as lumens fit large ones; on usgra-seg the
     # top-10 recall was ~0.6 without this prior and ~0.87 with 0.5 (0.35 and 0.75 did worse).
     size_prior: float = 0.5
+    # An outline running off the image reads no edge there. Below 1, one with at least this
+    # share of its samples in view is scored by those alone, so a vessel cut by the image's edge
+    # is not outranked by whole outlines of weaker evidence; 1 scores every outline over all its
+    # samples.
+    min_in_view: float = 1.0
     min_fitness: float = 1.0  # the score below which no candidate is kept (see Candidate)
     # (outside - inside) / outside of the smoothed intensity; the method's wall test
     min_wall_contrast: float = 0.2
@@ -64,6 +69,8 @@ class CandidatePreset:
                 f"min_minor_px must be >= 0 and finer_level_weight in (0, 1], got "
                 f"{self.min_minor_px} and {self.finer_level_weight}"
             )
+        elif not 0 < self.min_in_view <= 1:
+            problem = f"min_in_view must be in (0, 1], got {self.min_in_view}"
         elif self.classified < 1:
             problem = f"classified must be >= 1, got {self.classified}"
         elif self.radii_per_octave < 1:

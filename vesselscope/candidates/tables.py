@@ -61,6 +61,14 @@ class ShapeTables:
         rings = (self.dy, self.dx, self.out_dy, self.out_dx, self.in_dy, self.in_dx)
         return int(max(np.abs(r).max() for r in rings))
 
+    def outline_reach(self) -> np.ndarray:
+        """(K,) int32: each shape's largest outline offset along rows or columns."""
+        return np.maximum(np.abs(self.dy), np.abs(self.dx)).max(axis=1).astype(np.int32)
+
+    def steps(self) -> np.ndarray:
+        """(K, N, 2) int32 outline offsets (dx, dy): the layout of an int2 table."""
+        return np.ascontiguousarray(np.stack([self.dx, self.dy], axis=-1).astype(np.int32))
+
     def flat_offsets(self, which: str, stride: int) -> np.ndarray:
         """Offsets into a row-major image of row length `stride` ("outline", "out", "in")."""
         dy, dx = {
