@@ -10,31 +10,35 @@
 
 #include "vector_lanes.h"
 
-// Score of shape k = weights[k] * sum over its samples of min(gradient . outward normal, cap).
-// Global size: (cols_padded / VW, searched rows). Centres on dead ground score -INFINITY.
-//
-// Outlines that run off the image (rows x cols; steps and reach give each sample's (dx, dy) and
-// each shape's largest): their samples there read a zero gradient. With min_in_view below
-// n_samples, such an outline is scored by its samples in view, once at least min_in_view are:
-// sum * n_samples / max(in view, min_in_view). Only work-items within a shape's reach of an
-// edge count them.
-__kernel void fit_ellipses(__global const float *gx, __global const float *gy,
-                           __global const float *live, const int stride, const int pad,
-                           const int first_row, const int out_cols,
-                           __constant int *offsets, __constant float2 *normals,
-                           __constant float *weights, const int n_shapes, const int n_samples,
-                           const float edge_cap, const float live_enough, const int rows,
-                           const int cols, __constant int2 *steps, __constant int *reach,
-                           const int min_in_view, __global float *best_score,
-                           __global int *best_shape)
+// n_samples / max(samples in view, min_in_view) of shape k for the VW centres from column x0
+// of row y: scores an outline that runs off the image (rows x cols) by its samples in view.
+static inline floatV in_view_factor(const int k, const int y, const int x0, const int rows,
+                                    const int cols, __constant int2 *steps, const int n_samples,
+                                    const int min_in_view)
 {
-    const int x0 = get_global_id(0) * VW;
-    const int row = get_global_id(1);
-    const int centre = (pad + first_row + row) * stride + pad + x0;
-    const int y = first_row + row;
-    const int margin = min(min(y, rows - 1 - y), min(x0, cols - VW - x0));
-    floatV best = (floatV)(-INFINITY);
-    intV best_k = (intV)(0);
+    floatV seen = (floatV)(0.0f);
+    for (int j = 0; j < n_samples; ++j) {
+        const int2 d = steps[k * n_samples + j];
+        if (y + d.y < 0 || y + d.y >= rows)
+            continue;
+        const intV xs = x0 + LANE_INDEX + d.x;
+        seen += select((floatV)(0.0f), (floatV)(1.0f), (xs >= 0) & (xs < cols));
+    }
+    return (floatV)((float)n_samples) / fmax(seen, (floatV)((float)min_in_view));
+}
+
+// The best shape of the VW centres from `centre`. With `partial` (a constant at each call, so
+// the compiler builds the loop without it for the centres that need none), shapes that reach
+// past the image's edge get in_view_factor.
+static inline void fit_shapes(__global const float *gx, __global const float *gy,
+                              const int centre, __constant int *offsets,
+                              __constant float2 *normals, __constant float *weights,
+                              const int n_shapes, const int n_samples, const float edge_cap,
+                              const bool partial, const int margin, const int y, const int x0,
+                              const int rows, const int cols, __constant int2 *steps,
+                              __constant int *reach, const int min_in_view, floatV *best,
+                              intV *best_k)
+{
     for (int k = 0; k < n_shapes; ++k) {
         floatV total = (floatV)(0.0f);
         for (int j = 0; j < n_samples; ++j) {
@@ -44,22 +48,45 @@ __kernel void fit_ellipses(__global const float *gx, __global const float *gy,
             const floatV step = along + LOADV(gy + o) * n.y;
             total += fmin(step, (floatV)(edge_cap));
         }
-        if (min_in_view < n_samples && margin < reach[k]) {
-            floatV seen = (floatV)(0.0f);
-            for (int j = 0; j < n_samples; ++j) {
-                const int2 d = steps[k * n_samples + j];
-                if (y + d.y < 0 || y + d.y >= rows)
-                    continue;
-                const intV xs = x0 + LANE_INDEX + d.x;
-                seen += select((floatV)(0.0f), (floatV)(1.0f), (xs >= 0) & (xs < cols));
-            }
-            total *= (floatV)((float)n_samples) / fmax(seen, (floatV)((float)min_in_view));
-        }
+        if (partial && margin < reach[k])
+            total *= in_view_factor(k, y, x0, rows, cols, steps, n_samples, min_in_view);
         const floatV score = total * weights[k];
-        const intV better = isgreater(score, best);
-        best = select(best, score, better);
-        best_k = select(best_k, (intV)(k), better);
+        const intV better = isgreater(score, *best);
+        *best = select(*best, score, better);
+        *best_k = select(*best_k, (intV)(k), better);
     }
+}
+
+// Score of shape k = weights[k] * sum over its samples of min(gradient . outward normal, cap).
+// Global size: (cols_padded / VW, searched rows). Centres on dead ground score -INFINITY.
+//
+// Outline samples off the image (rows x cols) read a zero gradient. With min_in_view below
+// n_samples, an outline running off the image is scored by its samples in view, once at least
+// min_in_view are (steps: each sample's (dx, dy); reach: each shape's largest, max_reach of
+// all). Work-items farther than max_reach from every edge skip the count.
+__kernel void fit_ellipses(__global const float *gx, __global const float *gy,
+                           __global const float *live, const int stride, const int pad,
+                           const int first_row, const int out_cols,
+                           __constant int *offsets, __constant float2 *normals,
+                           __constant float *weights, const int n_shapes, const int n_samples,
+                           const float edge_cap, const float live_enough, const int rows,
+                           const int cols, __constant int2 *steps, __constant int *reach,
+                           const int max_reach, const int min_in_view,
+                           __global float *best_score, __global int *best_shape)
+{
+    const int x0 = get_global_id(0) * VW;
+    const int row = get_global_id(1);
+    const int centre = (pad + first_row + row) * stride + pad + x0;
+    const int y = first_row + row;
+    const int margin = min(min(y, rows - 1 - y), min(x0, cols - VW - x0));
+    floatV best = (floatV)(-INFINITY);
+    intV best_k = (intV)(0);
+    if (min_in_view < n_samples && margin < max_reach)
+        fit_shapes(gx, gy, centre, offsets, normals, weights, n_shapes, n_samples, edge_cap,
+                   true, margin, y, x0, rows, cols, steps, reach, min_in_view, &best, &best_k);
+    else
+        fit_shapes(gx, gy, centre, offsets, normals, weights, n_shapes, n_samples, edge_cap,
+                   false, margin, y, x0, rows, cols, steps, reach, min_in_view, &best, &best_k);
     best = select(best, (floatV)(-INFINITY), isless(LOADV(live + centre), (floatV)(live_enough)));
     STOREV(best, best_score + row * out_cols + x0);
     STOREV(best_k, best_shape + row * out_cols + x0);

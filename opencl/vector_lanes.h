@@ -18,9 +18,15 @@
 #define intV CAT(int, VW)
 #define LOADV(p) CAT(vload, VW)(0, p)
 #define STOREV(v, p) CAT(vstore, VW)(v, 0, p)
-#if VW == 8
+#if VW == 2
+#define LANE_INDEX ((int2)(0, 1))
+#elif VW == 4
+#define LANE_INDEX ((int4)(0, 1, 2, 3))
+#elif VW == 8
 #define LANE_INDEX ((int8)(0, 1, 2, 3, 4, 5, 6, 7))
+#elif VW == 16
+#define LANE_INDEX ((int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 #else
-#error "VW must be 1 or 8"
+#error "VW must be 1, 2, 4, 8 or 16"
 #endif
 #endif
