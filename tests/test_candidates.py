@@ -139,8 +139,8 @@ def test_a_vessel_cut_by_the_image_edge_is_scored_by_its_outline_in_view():
     def best(preset, frame):
         return CandidateSearch(preset, device="numpy").search(frame)[0]
 
-    # scored by its samples in view it scores as the whole vessel does (0.96 of it: a grid
-    # position of another noise); over all its samples, less (0.87)
+    # scored by its samples in view, it scores as the whole vessel does (0.96 of it here: the
+    # noise and the centre's place on the search grid differ); over all its samples, 0.87
     partial = dataclasses.replace(TINY, min_in_view=0.7)
     for preset, low, high in ((partial, 0.93, 1.07), (TINY, 0.7, 0.9)):
         found = best(preset, cut)

@@ -128,7 +128,7 @@ class OpenCLBackend:
             level.cols,
             lb.steps,
             lb.reach,
-            int(tables.outline_reach().max()),
+            lb.max_reach,
             level.min_in_view,
             lb.score,
             lb.shape,

@@ -39,7 +39,8 @@ class LevelBuffers:
         self.normals = constant(context, tables.normals())
         self.weights = constant(context, level.weights)
         self.steps = constant(context, tables.steps())
-        self.reach = constant(context, tables.outline_reach())
+        reach = tables.outline_reach()
+        self.reach, self.max_reach = constant(context, reach), int(reach.max())
         self.out_offsets = constant(context, tables.flat_offsets("out", level.stride))
         self.in_offsets = constant(context, tables.flat_offsets("in", level.stride))
 
