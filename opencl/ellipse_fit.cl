@@ -12,17 +12,42 @@
 
 // n_samples / max(samples in view, min_in_view) of shape k for the VW centres from column x0
 // of row y: scores an outline that runs off the image (rows x cols) by its samples in view.
+// Near one pair of edges only, the samples off the image come from `beyond` (per shape, for the
+// left, right, top and bottom edge at distance m < span: how many samples lie past it); near a
+// corner, where a sample can lie past two edges, they are counted one by one.
 static inline floatV in_view_factor(const int k, const int y, const int x0, const int rows,
-                                    const int cols, __constant int2 *steps, const int n_samples,
-                                    const int min_in_view)
+                                    const int cols, __constant int2 *steps,
+                                    __constant int *beyond, const int span, const int reach,
+                                    const int n_samples, const int min_in_view)
 {
-    floatV seen = (floatV)(0.0f);
-    for (int j = 0; j < n_samples; ++j) {
-        const int2 d = steps[k * n_samples + j];
-        if (y + d.y < 0 || y + d.y >= rows)
-            continue;
-        const intV xs = x0 + LANE_INDEX + d.x;
-        seen += select((floatV)(0.0f), (floatV)(1.0f), (xs >= 0) & (xs < cols));
+    const bool near_rows = min(y, rows - 1 - y) < reach;
+    const bool near_cols = min(x0, cols - VW - x0) < reach;
+    __constant int *left = beyond + 4 * k * span;
+    __constant int *right = left + span, *top = left + 2 * span, *bottom = left + 3 * span;
+    floatV seen;
+    if (near_rows && near_cols) {
+        seen = (floatV)(0.0f);
+        for (int j = 0; j < n_samples; ++j) {
+            const int2 d = steps[k * n_samples + j];
+            if (y + d.y < 0 || y + d.y >= rows)
+                continue;
+            const intV xs = x0 + LANE_INDEX + d.x;
+            seen += select((floatV)(0.0f), (floatV)(1.0f), (xs >= 0) & (xs < cols));
+        }
+    } else if (near_rows) {
+        const int off = top[min(y, span - 1)] + bottom[min(rows - 1 - y, span - 1)];
+        seen = (floatV)((float)(n_samples - off));
+    } else {
+        int in_view[VW];
+        for (int i = 0; i < VW; ++i) {
+            const int x = x0 + i;
+            in_view[i] = n_samples - left[min(x, span - 1)] - right[clamp(cols - 1 - x, 0, span - 1)];
+        }
+#if VW == 1
+        seen = (float)in_view[0];
+#else
+        seen = CAT(convert_float, VW)(CAT(vload, VW)(0, in_view));
+#endif
     }
     return (floatV)((float)n_samples) / fmax(seen, (floatV)((float)min_in_view));
 }
@@ -36,8 +61,8 @@ static inline void fit_shapes(__global const float *gx, __global const float *gy
                               const int n_shapes, const int n_samples, const float edge_cap,
                               const bool partial, const int margin, const int y, const int x0,
                               const int rows, const int cols, __constant int2 *steps,
-                              __constant int *reach, const int min_in_view, floatV *best,
-                              intV *best_k)
+                              __constant int *reach, __constant int *beyond, const int span,
+                              const int min_in_view, floatV *best, intV *best_k)
 {
     for (int k = 0; k < n_shapes; ++k) {
         floatV total = (floatV)(0.0f);
@@ -49,7 +74,8 @@ static inline void fit_shapes(__global const float *gx, __global const float *gy
             total += fmin(step, (floatV)(edge_cap));
         }
         if (partial && margin < reach[k])
-            total *= in_view_factor(k, y, x0, rows, cols, steps, n_samples, min_in_view);
+            total *= in_view_factor(k, y, x0, rows, cols, steps, beyond, span, reach[k],
+                                    n_samples, min_in_view);
         const floatV score = total * weights[k];
         const intV better = isgreater(score, *best);
         *best = select(*best, score, better);
@@ -63,7 +89,8 @@ static inline void fit_shapes(__global const float *gx, __global const float *gy
 // Outline samples off the image (rows x cols) read a zero gradient. With min_in_view below
 // n_samples, an outline running off the image is scored by its samples in view, once at least
 // min_in_view are (steps: each sample's (dx, dy); reach: each shape's largest, max_reach of
-// all). Work-items farther than max_reach from every edge skip the count.
+// all; beyond: see in_view_factor). Work-items farther than max_reach from every edge skip the
+// count.
 __kernel void fit_ellipses(__global const float *gx, __global const float *gy,
                            __global const float *live, const int stride, const int pad,
                            const int first_row, const int out_cols,
@@ -71,7 +98,7 @@ __kernel void fit_ellipses(__global const float *gx, __global const float *gy,
                            __constant float *weights, const int n_shapes, const int n_samples,
                            const float edge_cap, const float live_enough, const int rows,
                            const int cols, __constant int2 *steps, __constant int *reach,
-                           const int max_reach, const int min_in_view,
+                           __constant int *beyond, const int max_reach, const int min_in_view,
                            __global float *best_score, __global int *best_shape)
 {
     const int x0 = get_global_id(0) * VW;
@@ -83,10 +110,12 @@ __kernel void fit_ellipses(__global const float *gx, __global const float *gy,
     intV best_k = (intV)(0);
     if (min_in_view < n_samples && margin < max_reach)
         fit_shapes(gx, gy, centre, offsets, normals, weights, n_shapes, n_samples, edge_cap,
-                   true, margin, y, x0, rows, cols, steps, reach, min_in_view, &best, &best_k);
+                   true, margin, y, x0, rows, cols, steps, reach, beyond, max_reach + 1,
+                   min_in_view, &best, &best_k);
     else
         fit_shapes(gx, gy, centre, offsets, normals, weights, n_shapes, n_samples, edge_cap,
-                   false, margin, y, x0, rows, cols, steps, reach, min_in_view, &best, &best_k);
+                   false, margin, y, x0, rows, cols, steps, reach, beyond, max_reach + 1,
+                   min_in_view, &best, &best_k);
     best = select(best, (floatV)(-INFINITY), isless(LOADV(live + centre), (floatV)(live_enough)));
     STOREV(best, best_score + row * out_cols + x0);
     STOREV(best_k, best_shape + row * out_cols + x0);

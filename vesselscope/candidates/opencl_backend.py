@@ -128,6 +128,7 @@ class OpenCLBackend:
             level.cols,
             lb.steps,
             lb.reach,
+            lb.beyond,
             lb.max_reach,
             level.min_in_view,
             lb.score,

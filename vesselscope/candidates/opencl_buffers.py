@@ -41,6 +41,7 @@ class LevelBuffers:
         self.steps = constant(context, tables.steps())
         reach = tables.outline_reach()
         self.reach, self.max_reach = constant(context, reach), int(reach.max())
+        self.beyond = constant(context, tables.beyond_edges())
         self.out_offsets = constant(context, tables.flat_offsets("out", level.stride))
         self.in_offsets = constant(context, tables.flat_offsets("in", level.stride))
 

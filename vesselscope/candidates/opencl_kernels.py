@@ -21,7 +21,7 @@ _ARGUMENTS = {
     },
     "ellipse_fit.cl": {
         "fit_ellipses": [_B, _B, _B, _I, _I, _I, _I, _B, _B, _B, _I, _I, _F, _F]
-        + [_I, _I, _B, _B, _I, _I, _B, _B],
+        + [_I, _I, _B, _B, _B, _I, _I, _B, _B],
         "wall_contrast": [_B, _I, _I, _I, _I, _B, _B, _I, _B, _B],
     },
     "ellipse_refine.cl": {

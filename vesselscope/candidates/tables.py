@@ -65,6 +65,14 @@ class ShapeTables:
         """(K,) int32: each shape's largest outline offset along rows or columns."""
         return np.maximum(np.abs(self.dy), np.abs(self.dx)).max(axis=1).astype(np.int32)
 
+    def beyond_edges(self) -> np.ndarray:
+        """(K, 4, reach + 1) int32: for each shape, how many outline samples lie past an edge
+        to the left, right, top and bottom that is m pixels from the centre (m = 0..reach)."""
+        m = np.arange(self.outline_reach().max() + 1)[None, None, :]
+        dx, dy = self.dx[:, :, None], self.dy[:, :, None]
+        sides = (dx < -m, dx > m, dy < -m, dy > m)
+        return np.ascontiguousarray(np.stack([s.sum(axis=1) for s in sides], axis=1), np.int32)
+
     def steps(self) -> np.ndarray:
         """(K, N, 2) int32 outline offsets (dx, dy): the layout of an int2 table."""
         return np.ascontiguousarray(np.stack([self.dx, self.dy], axis=-1).astype(np.int32))
