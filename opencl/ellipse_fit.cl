@@ -40,8 +40,9 @@ static inline floatV in_view_factor(const int k, const int y, const int x0, cons
     } else {
         int in_view[VW];
         for (int i = 0; i < VW; ++i) {
-            const int x = x0 + i;
-            in_view[i] = n_samples - left[min(x, span - 1)] - right[clamp(cols - 1 - x, 0, span - 1)];
+            const int x = x0 + i;  // past cols in the last work-item: cropped on the host
+            const int off = left[min(x, span - 1)] + right[clamp(cols - 1 - x, 0, span - 1)];
+            in_view[i] = n_samples - off;
         }
 #if VW == 1
         seen = (float)in_view[0];
