@@ -21,10 +21,19 @@ inline float bilinear(__global const float *image, const int stride, const int r
     return top * (1.0f - ty) + bottom * ty;
 }
 
+// Bilinear weight of the taps in [0, size) of a sample at `position`.
+inline float in_frame(const float position, const int size)
+{
+    return clamp(fmin(position + 1.0f, (float)size - position), 0.0f, 1.0f);
+}
+
 // params: 16 floats per winner (cx, cy, a, b, angle_deg, angle step, size ratio q, cap on each
 // sample's edge step, cos of angle - step, angle, angle + step, then their sin, unused).
 // Variant v (get_global_id(0) < n_variants) moves (a, b, angle) by moves[3 v + i] in
 // {-1, 0, 1} steps: a, b by the ratio q, the angle by its step.
+// With min_in_view below n_samples, an outline running off the frame is scored by the mean of
+// its samples in view, once at least min_in_view are (a sample within a pixel of the edge is in
+// view by the bilinear weight of its taps in the frame).
 // Global size: (n_variants rounded up to a multiple of 8, winners).
 __kernel void refine_variants(__global const float *gx, __global const float *gy,
                               const int stride, const int rows, const int cols,
@@ -32,7 +41,7 @@ __kernel void refine_variants(__global const float *gx, __global const float *gy
                               const int n_variants,
                               __constant float *cos_t, __constant float *sin_t,
                               const int n_samples, const float inv_samples,
-                              __global float *fitness)
+                              const int min_in_view, __global float *fitness)
 {
     const int v = get_global_id(0);
     const int w = get_global_id(1);
@@ -50,6 +59,7 @@ __kernel void refine_variants(__global const float *gx, __global const float *gy
     const float c = p[9 + m[2]];
     const float s = p[12 + m[2]];
     float total = 0.0f;
+    float seen = 0.0f;
     for (int j = 0; j < n_samples; ++j) {
         const float u = a * cos_t[j];
         const float t = b * sin_t[j];
@@ -65,6 +75,8 @@ __kernel void refine_variants(__global const float *gx, __global const float *gy
         const float step = bilinear(gx, stride, rows, cols, x, y) * nx
                            + bilinear(gy, stride, rows, cols, x, y) * ny;
         total += fmin(step, edge_cap);
+        seen += in_frame(x, cols) * in_frame(y, rows);
     }
-    fitness[w * n_variants + v] = total * inv_samples;
+    fitness[w * n_variants + v] = min_in_view < n_samples ? total / fmax(seen, (float)min_in_view)
+                                                          : total * inv_samples;
 }

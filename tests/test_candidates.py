@@ -13,7 +13,9 @@ from vesselscope.candidates import (
     CandidateSearch,
     frame_recall,
 )
-from vesselscope.candidates.plan import angle_step
+from vesselscope.candidates.plan import REFINE_SAMPLES, angle_step
+from vesselscope.candidates.reference_refine import evaluate_variants
+from vesselscope.candidates.refine import PARAMS, UNCHANGED, with_angles
 from vesselscope.candidates.selection import Ellipses, greedy_nms
 from vesselscope.frame import Frame
 
@@ -146,6 +148,26 @@ def test_a_vessel_cut_by_the_image_edge_is_scored_by_its_outline_in_view():
         found = best(preset, cut)
         assert math.hypot(found.cx - 6.0, found.cy - 30.0) < 2.0
         assert low < found.fitness / best(preset, whole).fitness < high
+
+
+def test_the_refinement_scores_an_outline_cut_by_the_frame_by_its_samples_in_view():
+    # a gradient of 8 grey levels pointing away from (5, 30): every sample of a circle around
+    # that centre steps 8 up, where it lies in the frame
+    y, x = np.mgrid[:60, :60].astype(np.float32)
+    dx, dy = x - 5.0, y - 30.0
+    length = np.maximum(np.hypot(dx, dy), 1e-6)
+    gx, gy = (8 * dx / length).astype(np.float32), (8 * dy / length).astype(np.float32)
+    params = np.zeros((1, PARAMS), np.float32)
+    params[0, :8] = (5.0, 30.0, 10.0, 10.0, 0.0, 0.0, 1.0, np.inf)
+    params = with_angles(params)
+    theta = 2 * np.pi * np.arange(REFINE_SAMPLES) / REFINE_SAMPLES
+    seen = float(np.clip(5.0 + 10.0 * np.cos(theta) + 1, 0, 1).sum())  # bilinear taps in: 43.9
+    whole = evaluate_variants(gx, gy, params)[0, UNCHANGED]
+    in_view = evaluate_variants(gx, gy, params, min_in_view=38)[0, UNCHANGED]
+    too_few = evaluate_variants(gx, gy, params, min_in_view=49)[0, UNCHANGED]
+    assert in_view == pytest.approx(8.0, rel=0.01)
+    assert whole == pytest.approx(in_view * seen / REFINE_SAMPLES, rel=1e-5)
+    assert too_few == pytest.approx(in_view * seen / 49, rel=1e-5)
 
 
 def test_presets_are_in_millimetres_and_unknown_names_are_refused():

@@ -32,6 +32,7 @@ class NumPyBackend:
 
     def __init__(self) -> None:
         self._full: tuple[np.ndarray, ...] = ()
+        self._refine_min_in_view = 0
 
     def levels(self, plan: SearchPlan, image: np.ndarray) -> list[LevelResult]:
         results = []
@@ -43,10 +44,11 @@ class NumPyBackend:
         values, live = live_image(image)
         taps, gain = plan.refine_taps, plan.refine_gain
         self._full = gradient_images(values, live, taps, gain, 0, image.shape[1])
+        self._refine_min_in_view = plan.refine_min_in_view
 
     def evaluate(self, params: np.ndarray) -> np.ndarray:
         _, gx, gy, _ = self._full
-        return reference_refine.evaluate_variants(gx, gy, params)
+        return reference_refine.evaluate_variants(gx, gy, params, self._refine_min_in_view)
 
     def fit_seconds(self) -> None:
         return None  # wall-clock only: no device counters

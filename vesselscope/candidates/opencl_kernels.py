@@ -25,7 +25,7 @@ _ARGUMENTS = {
         "wall_contrast": [_B, _I, _I, _I, _I, _B, _B, _I, _B, _B],
     },
     "ellipse_refine.cl": {
-        "refine_variants": [_B, _B, _I, _I, _I, _B, _B, _I, _B, _B, _I, _F, _B],
+        "refine_variants": [_B, _B, _I, _I, _I, _B, _B, _I, _B, _B, _I, _F, _I, _B],
     },
     "gather_probe.cl": {
         "gather_probe": [_B, _B, _I, _I, _I, _I, _B, _I, _I, _B],

@@ -68,6 +68,7 @@ class DeviceRefinement:
             self.sin_t,
             REFINE_SAMPLES,
             1.0 / REFINE_SAMPLES,
+            plan.refine_min_in_view,
             b.fitness,
             local=(lanes, 1),
         )

@@ -98,6 +98,8 @@ class SearchPlan:
     level_gain: float
     refine_taps: np.ndarray
     refine_gain: float
+    # the refinement's counterpart of LevelPlan.min_in_view, out of REFINE_SAMPLES
+    refine_min_in_view: int
     radius_step: float  # ratio between consecutive radii
 
     @property
@@ -233,5 +235,6 @@ def build_plan(
         level_gain=edge_gain(LEVEL_SIGMA_PX),
         refine_taps=gaussian_taps(refine_sigma),
         refine_gain=edge_gain(refine_sigma),
+        refine_min_in_view=math.ceil(preset.min_in_view * REFINE_SAMPLES),
         radius_step=step,
     )

@@ -1,7 +1,11 @@
 """NumPy reference of opencl/ellipse_refine.cl: the fitness of shape variants at full resolution.
 
 The full-resolution gradient is not padded: samples are bilinear and read zero outside the
-frame (no evidence there). Each sample's edge step is capped (refine.py explains the cap).
+frame (no evidence there). Each sample's edge step is capped (refine.py explains the cap). As in
+the search (reference_fit.py), with min_in_view below the sample count an outline running off
+the frame is scored by the mean of its samples in view, as long as at least min_in_view of them
+are; otherwise the missing ones count as zeros. A sample within a pixel of the frame's edge is
+in view by the bilinear weight of its taps in the frame (those outside read zero).
 """
 
 from __future__ import annotations
@@ -32,8 +36,17 @@ def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (top * (one - ty) + bottom * ty).astype(np.float32)
 
 
-def evaluate_variants(gx: np.ndarray, gy: np.ndarray, params: np.ndarray) -> np.ndarray:
+def _in_frame(position: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear weight of the taps in [0, size) of a sample at `position` (float32)."""
+    one = np.float32(1)
+    return np.clip(np.minimum(position + one, np.float32(size) - position), 0, one)
+
+
+def evaluate_variants(
+    gx: np.ndarray, gy: np.ndarray, params: np.ndarray, min_in_view: int = REFINE_SAMPLES
+) -> np.ndarray:
     """(K, 27) fitness: mean capped gradient . outward normal over the outline samples."""
+    rows, cols = gx.shape
     k = params.shape[0]
     shapes = np.stack([apply_moves(params, np.broadcast_to(m, (k, 3))) for m in MOVES], axis=1)
     a, b = shapes[..., 0], shapes[..., 1]  # (K, 27)
@@ -41,6 +54,7 @@ def evaluate_variants(gx: np.ndarray, gy: np.ndarray, params: np.ndarray) -> np.
     c, s = params[:, 9 + MOVES[:, 2]], params[:, 12 + MOVES[:, 2]]  # the angles' cos, sin
     cap = params[:, 7:8]
     total = np.zeros(a.shape, np.float32)
+    seen = np.zeros(a.shape, np.float32)
     for j in range(REFINE_SAMPLES):
         u, v = a * COS_T[j], b * SIN_T[j]
         x, y = cx + (u * c - v * s), cy + (u * s + v * c)
@@ -50,4 +64,7 @@ def evaluate_variants(gx: np.ndarray, gy: np.ndarray, params: np.ndarray) -> np.
         nx, ny = nx / length, ny / length
         step = _bilinear(gx, x, y) * nx + _bilinear(gy, x, y) * ny
         total = total + np.minimum(step, cap)
+        seen = seen + _in_frame(x, cols) * _in_frame(y, rows)
+    if min_in_view < REFINE_SAMPLES:
+        return total / np.maximum(seen, np.float32(min_in_view))
     return total * np.float32(1.0 / REFINE_SAMPLES)
