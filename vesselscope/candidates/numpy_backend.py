@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vesselscope.candidates import reference_refine
-from vesselscope.candidates.plan import SearchPlan
+from vesselscope.candidates.plan import REFINE_SAMPLES, SearchPlan
 from vesselscope.candidates.reference_fit import fit_level
 from vesselscope.candidates.reference_gradient import (
     bin_image,
@@ -32,7 +32,7 @@ class NumPyBackend:
 
     def __init__(self) -> None:
         self._full: tuple[np.ndarray, ...] = ()
-        self._refine_min_in_view = 0
+        self._refine_min_in_view = REFINE_SAMPLES  # the plan's, once prepare_refine ran
 
     def levels(self, plan: SearchPlan, image: np.ndarray) -> list[LevelResult]:
         results = []
