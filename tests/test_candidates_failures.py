@@ -11,6 +11,7 @@ import pytest
 
 from tests.test_candidates import TINY, vessel_frame
 from vesselscope.candidates import CandidateSearch, OpenCLFallbackWarning
+from vesselscope.candidates.bench import bench_candidates, report_lines
 from vesselscope.cli import main
 
 
@@ -93,6 +94,29 @@ def test_bench_reports_latency_device_throughput_and_speedup(capsys):
     if report["device"] != "NumPy reference":
         assert report["gather_samples_per_s"] > 0 and report["efficiency"] > 0
         assert report["speedup"] > 0 and report["same_winners"] == 1
+
+
+def test_bench_on_frames_of_two_sizes_compares_the_fit_with_the_probe_on_the_same_size(
+    monkeypatch,
+):
+    # Device counters stand-ins: the fit runs at 2 G samples/s, the probe at 4 G, on every
+    # size. Each size has its own sample count, so mixing them would skew the ratio.
+    def fit_seconds(search):
+        return search.last_timing["level_samples"] / 2e9
+
+    def probe_seconds(search):
+        return search.last_timing["level_samples"] / 4e9
+
+    monkeypatch.setattr(CandidateSearch, "fit_kernel_seconds", fit_seconds)
+    monkeypatch.setattr(CandidateSearch, "gather_probe_seconds", probe_seconds)
+    small, large = vessel_frame((60, 80), seed=1), vessel_frame((90, 120), seed=2)
+    report = bench_candidates(
+        [large, small, large, small], TINY, device="numpy", reference_frames=0, warmup=0
+    )
+    assert report.shapes == [(90, 120), (60, 80)]
+    assert report.fit_samples_per_s == pytest.approx(2e9)
+    assert report.efficiency == pytest.approx(0.5)
+    assert "4 frames of 80 x 60 to 120 x 90 px" in report_lines("frames", report)[0]
 
 
 def palette_png(path: Path, indices: np.ndarray) -> None:

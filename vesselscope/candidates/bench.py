@@ -3,7 +3,9 @@
 Frames are decoded before timing starts, so only the search is measured. Latencies are
 wall-clock per frame. Kernel throughputs come from the queue's profiling counters and compare
 the best run of the fit (over the frames) with the best of PROBE_RUNS runs of the gather probe:
-on a shared machine the best run is the one least disturbed by other work.
+on a shared machine the best run is the one least disturbed by other work. The probe runs over
+the last frame's levels, so the fit's best run is taken among the frames of that geometry (a
+folder of stills may mix sizes, each with its own count of samples).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ PROBE_RUNS = 10
 @dataclass(frozen=True)
 class BenchReport:
     frames: int
-    shape: tuple[int, int]
+    shapes: list[tuple[int, int]]  # the distinct frame sizes (rows, cols), in order of appearance
     spacing_mm: tuple[float, float]
     preset: str
     top_k: int
@@ -68,7 +70,8 @@ def bench_candidates(
     )
     for _ in range(warmup):  # build programs, allocate buffers, warm caches
         search.search(frames[0])
-    times, stages, fit_seconds, found = [], [], [], []
+    times, stages, found = [], [], []
+    fit_runs = []  # (geometry, samples per second) of each frame's fit kernel
     for frame in frames:
         start = time.perf_counter()
         found.append(search.search(frame))
@@ -76,15 +79,17 @@ def bench_candidates(
         stages.append(search.last_timing)
         seconds = search.fit_kernel_seconds()
         if seconds:
-            fit_seconds.append(seconds)
+            geometry = (frame.shape, stages[-1]["level_samples"])
+            fit_runs.append((geometry, stages[-1]["level_samples"] / seconds))
     ms = np.array(times)
     level_samples = float(np.mean([s["level_samples"] for s in stages]))
     refine_samples = float(np.mean([s["refine_samples"] for s in stages]))
     fit_rate = gather_rate = None
-    if fit_seconds:
-        fit_rate = level_samples / min(fit_seconds)
+    if fit_runs:
+        last = fit_runs[-1][0]
+        fit_rate = max(rate for geometry, rate in fit_runs if geometry == last)
         probe = [search.gather_probe_seconds() or np.inf for _ in range(PROBE_RUNS)]
-        gather_rate = level_samples / min(probe)
+        gather_rate = last[1] / min(probe)
     reference_ms = opencl_same = speedup = same = None
     count = min(reference_frames, len(frames))
     if count and search.backend != "NumPy reference":
@@ -103,7 +108,7 @@ def bench_candidates(
     plan = search.plan_for(frames[0])
     return BenchReport(
         frames=len(frames),
-        shape=frames[0].shape,
+        shapes=list(dict.fromkeys(frame.shape for frame in frames)),
         spacing_mm=plan.spacing_mm,
         preset=search.preset.name,
         top_k=top_k,
@@ -131,9 +136,10 @@ def bench_candidates(
 
 
 def report_lines(source: str, r: BenchReport) -> list[str]:
-    rows, cols = r.shape
+    sizes = sorted(r.shapes, key=lambda shape: shape[0] * shape[1])
+    size = " to ".join(f"{cols} x {rows}" for rows, cols in dict.fromkeys((sizes[0], sizes[-1])))
     lines = [
-        f"candidate search on {source}: {r.frames} frames of {cols} x {rows} px at "
+        f"candidate search on {source}: {r.frames} frames of {size} px at "
         f"{r.spacing_mm[1]:.4f} mm/px, preset {r.preset}, top {r.top_k}",
         f"device:          {r.device}",
         f"per frame:       p50 {r.p50_ms:.1f} ms   p95 {r.p95_ms:.1f} ms   p99 {r.p99_ms:.1f} ms"
