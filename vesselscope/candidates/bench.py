@@ -71,7 +71,7 @@ def bench_candidates(
     for _ in range(warmup):  # build programs, allocate buffers, warm caches
         search.search(frames[0])
     times, stages, found = [], [], []
-    fit_runs = []  # (geometry, samples per second) of each frame's fit kernel
+    fit_runs = []  # (frame size, level samples, samples per second) of each frame's fit kernel
     for frame in frames:
         start = time.perf_counter()
         found.append(search.search(frame))
@@ -79,17 +79,17 @@ def bench_candidates(
         stages.append(search.last_timing)
         seconds = search.fit_kernel_seconds()
         if seconds:
-            geometry = (frame.shape, stages[-1]["level_samples"])
-            fit_runs.append((geometry, stages[-1]["level_samples"] / seconds))
+            samples = stages[-1]["level_samples"]
+            fit_runs.append((frame.shape, samples, samples / seconds))
     ms = np.array(times)
     level_samples = float(np.mean([s["level_samples"] for s in stages]))
     refine_samples = float(np.mean([s["refine_samples"] for s in stages]))
     fit_rate = gather_rate = None
     if fit_runs:
-        last = fit_runs[-1][0]
-        fit_rate = max(rate for geometry, rate in fit_runs if geometry == last)
+        shape, samples, _ = fit_runs[-1]
+        fit_rate = max(rate for s, n, rate in fit_runs if (s, n) == (shape, samples))
         probe = [search.gather_probe_seconds() or np.inf for _ in range(PROBE_RUNS)]
-        gather_rate = last[1] / min(probe)
+        gather_rate = samples / min(probe)
     reference_ms = opencl_same = speedup = same = None
     count = min(reference_frames, len(frames))
     if count and search.backend != "NumPy reference":
