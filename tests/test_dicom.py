@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydicom import dcmread
-from pydicom.encaps import encapsulate
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.uid import (
     MPEG2MPML,
     DeflatedExplicitVRLittleEndian,
@@ -26,6 +26,7 @@ from tests import dicom_factory as make
 from vesselscope import Frame, SourceError, SpacingUnknownWarning, open_source
 from vesselscope.sources import dicom as dicom_module
 from vesselscope.sources import dicom_header
+from vesselscope.sources.base import TruncatedRecordingWarning
 from vesselscope.sources.dicom import DicomSource
 from vesselscope.writers import write_cine
 from vesselscope.writers.dicom import anonymise_dicom, write_dicom
@@ -333,6 +334,31 @@ def _truncated(tmp_path, syntax, keep):
     return path
 
 
+def _cut_in_frame(tmp_path, syntax, frame, offset_table=False):
+    """The file of 3 frames cut halfway through frame `frame`'s pixel data."""
+    ds = make.dataset(GREY, "MONOCHROME2")
+    path = make.save(ds, tmp_path / "good.dcm", syntax)
+    if syntax.is_encapsulated:  # one fragment per frame, with or without an offset table
+        frames = list(generate_frames(ds.PixelData, number_of_frames=3))
+        ds.PixelData = encapsulate(frames, has_bot=offset_table)
+        ds.save_as(path, enforce_file_format=True)
+    data = path.read_bytes()
+    starts, end = _frame_extents(data, syntax)
+    cut = (starts[frame] + (starts[frame + 1] if frame + 1 < len(starts) else end)) // 2
+    path.write_bytes(data[:cut])
+    return path
+
+
+def _frame_extents(data, syntax):
+    """File offsets where each of the 3 frames' pixel data starts, and where the last ends."""
+    if not syntax.is_encapsulated:
+        size = GREY[0].size
+        return [len(data) - size * (3 - i) for i in range(3)], len(data)
+    frames = list(generate_frames(dcmread(io.BytesIO(data)).PixelData, number_of_frames=3))
+    starts = [data.index(frame) for frame in frames]  # one fragment each
+    return starts, starts[-1] + len(frames[-1])
+
+
 BROKEN = {
     "text": (lambda p: _write(p, b"hello, I am not an image"), "not a DICOM file"),
     "empty": (lambda p: _write(p, b""), "empty"),
@@ -342,9 +368,11 @@ BROKEN = {
     ),
     "truncated in preamble": (lambda p: _truncated(p, ExplicitVRLittleEndian, 0.02), None),
     "truncated in header": (lambda p: _truncated(p, ExplicitVRLittleEndian, 0.08), None),
-    "truncated in pixels": (lambda p: _truncated(p, ExplicitVRLittleEndian, 0.6), "truncated"),
-    "last byte missing": (lambda p: _truncated(p, ExplicitVRLittleEndian, 1), "truncated"),
-    "truncated RLE": (lambda p: _truncated(p, RLELossless, 0.7), None),
+    "cut in the first frame": (
+        lambda p: _cut_in_frame(p, ExplicitVRLittleEndian, 0),
+        "not one whole frame",
+    ),
+    "cut in the first fragment": (lambda p: _cut_in_frame(p, RLELossless, 0), "not one whole"),
     "frames > data": (lambda p: _edited(p, NumberOfFrames=5), "NumberOfFrames does not match"),
     "frames > fragments": (
         lambda p: _encapsulated(p, RLELossless, [b"\0\0"] * 3, frames=5, offset_table=False),
@@ -382,6 +410,34 @@ def _write(directory, data):
     path = directory / "bad.dcm"
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize("frame", [1, 2])
+@pytest.mark.parametrize(
+    ("syntax", "offset_table"),
+    [
+        (ExplicitVRLittleEndian, False),
+        (ImplicitVRLittleEndian, False),
+        (RLELossless, False),
+        (RLELossless, True),
+        (JPEG2000Lossless, False),
+    ],
+    ids=["explicit", "implicit", "RLE", "RLE with offsets", "JPEG 2000"],
+)
+def test_a_file_cut_off_opens_with_its_whole_frames(tmp_path, syntax, offset_table, frame):
+    path = _cut_in_frame(tmp_path, syntax, frame, offset_table)
+    with pytest.warns(TruncatedRecordingWarning, match=f"truncated: recovered {frame} of the 3"):
+        source = open_source(path)
+    assert len(source) == frame
+    assert np.array_equal(_pixels(source), GREY[:frame])
+
+
+def test_a_compressed_file_missing_only_its_end_marker_keeps_every_frame(tmp_path):
+    path = _good(tmp_path, RLELossless)
+    path.write_bytes(path.read_bytes()[:-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TruncatedRecordingWarning)
+        assert np.array_equal(_pixels(open_source(path)), GREY)
 
 
 @pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))

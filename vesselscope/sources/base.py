@@ -18,6 +18,10 @@ DEFAULT_FPS = 30.0
 MAX_DECODED_BYTES = 4 * 1024**3
 
 
+class TruncatedRecordingWarning(UserWarning):
+    """The data holds a different number of whole frames than the header declares."""
+
+
 class Source(ABC):
     """A recording (or stream) of Frames.
 

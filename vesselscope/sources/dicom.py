@@ -11,7 +11,8 @@ import os
 
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.pixels import apply_color_lut, pixel_array
+from pydicom.encaps import encapsulate
+from pydicom.pixels import apply_color_lut, get_decoder, pixel_array
 
 from vesselscope.errors import SourceError
 from vesselscope.frame import Frame
@@ -51,18 +52,20 @@ class DicomSource(Source):
     def _open(self, crop_to_region: bool) -> None:
         if not os.path.isfile(self.path):
             raise SourceError(self.path, "no such file (or not a file)")
-        ds = read_header(self.path)
-        self._layout = layout = pixel_layout(self.path, ds)
-        check_pixel_data(self.path, ds, layout)
+        ds, pixel_offset = read_header(self.path)
+        declared = pixel_layout(self.path, ds)
+        self._layout = layout = check_pixel_data(self.path, ds, pixel_offset, declared)
         self.frame_count = layout.frames
         self.region = tissue_region(ds)
         self.spacing_mm = check_spacing(self.path, header_spacing(ds, self.region))
-        self.fps, self._timestamps = frame_timing(ds, layout.frames)
+        self.fps, self._timestamps = frame_timing(ds, declared.frames)
         self._box = self._crop_box(layout) if crop_to_region else None
         self._palette = (
             _palette_table(ds, layout) if layout.photometric == "PALETTE COLOR" else None
         )
         self._read(0)  # decode one frame now: a missing codec or broken codestream fails here
+        if layout.frames < declared.frames:
+            self._read(layout.frames - 1)  # and the last whole one of a file cut off
 
     def _crop_box(self, layout: PixelLayout) -> tuple[slice, slice]:
         if self.region is None:
@@ -78,7 +81,10 @@ class DicomSource(Source):
 
     def _read(self, index: int) -> Frame:
         try:
-            decoded = pixel_array(self.path, index=index, **self._layout.decode_options())
+            if self._layout.fragments is None:
+                decoded = pixel_array(self.path, index=index, **self._layout.decode_options())
+            else:
+                decoded = _decode_fragment(self.path, self._layout, index)
         except Exception as exc:  # pydicom and its plugins raise many types
             raise SourceError(self.path, f"cannot decode frame {index}: {_describe(exc)}") from exc
         if self._box is not None:
@@ -104,6 +110,18 @@ class DicomSource(Source):
         if layout.photometric == "MONOCHROME1":
             image = 255 - to_uint8(image)
         return frame_pixels(image)
+
+
+def _decode_fragment(path: str, layout: PixelLayout, index: int) -> np.ndarray:
+    """Decode frame `index` from its own fragment (see PixelLayout.fragments)."""
+    assert layout.fragments is not None
+    start, end = layout.fragments[index]
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    options = {**layout.decode_options(), "number_of_frames": 1}
+    decoder = get_decoder(layout.transfer_syntax)
+    return decoder.as_array(encapsulate([data]), index=0, **options)[0]
 
 
 def _scale_bit_depth(values: np.ndarray, bits_stored: int, signed: bool) -> np.ndarray:

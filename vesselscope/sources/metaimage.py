@@ -31,6 +31,7 @@ from vesselscope.frame import Frame
 from vesselscope.sources.base import (
     DEFAULT_FPS,
     Source,
+    TruncatedRecordingWarning,
     check_decoded_size,
     warn_if_spacing_unknown,
 )
@@ -42,10 +43,6 @@ from vesselscope.sources.metaimage_layout import (
     per_frame_fields,
 )
 from vesselscope.sources.zlib_frames import ZlibFrames
-
-
-class TruncatedRecordingWarning(UserWarning):
-    """The data holds a different number of whole frames than the header declares."""
 
 
 class MetaImageSource(Source):
