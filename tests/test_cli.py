@@ -51,3 +51,47 @@ def test_a_bad_model_or_device_is_one_line_naming_it(tmp_path, capsys, option, n
     err = capsys.readouterr().err
     assert err.startswith("vesselscope: error:") and named in err
     assert "Traceback" not in err
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_a_still_without_spacing_is_refused_before_detection_with_the_option_to_give_it(
+    tmp_path, capsys
+):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "0001.png"), np.full((64, 64), 90, np.uint8))
+    for command in ("replay", "evaluate"):
+        assert main([command, str(tmp_path / "0001.png")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"vesselscope: error: {tmp_path / '0001.png'}: pixel spacing unknown")
+        assert "--spacing MM" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["replay", "--json", "{tmp}"], "is a folder"),
+        (["replay", "--out", "{tmp}/taken.txt/cine.mp4"], "taken.txt is a file"),
+        (["evaluate", "--report", "{tmp}/taken.txt"], "is a file; give a folder"),
+    ],
+)
+def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(
+    tmp_path, capsys, argv, named
+):
+    (tmp_path / "taken.txt").write_text("a file in the way")
+    command = [argv[0], "sim://femoral?frames=2&size=96,96", *argv[1:]]
+    assert main([part.format(tmp=tmp_path) for part in command]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("vesselscope: error:") and named in captured.err
+    assert "replayed" not in captured.out and "precision" not in captured.out  # nothing ran
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--top-k", "0"], ["--threshold", "1.5"], ["--threshold", "nan"], ["--spacing", "1000"]],
+)
+def test_impossible_detector_options_are_refused_by_the_parser(capsys, option):
+    with pytest.raises(SystemExit) as exit_:
+        main(["replay", "sim://femoral?frames=2", *option])
+    assert exit_.value.code == 2
+    assert f"argument {option[0]}: must be from" in capsys.readouterr().err

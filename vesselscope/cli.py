@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 from vesselscope import __version__
 from vesselscope.errors import is_user_error
@@ -37,7 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    # A warning already names its file and problem; Python's format adds a line of our source.
+    print(f"vesselscope: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the installed command, not a test driving main(): leave pytest's capture be
+        warnings.showwarning = _show_warning
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)

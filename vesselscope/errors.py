@@ -36,6 +36,8 @@ def is_user_error(exc: BaseException) -> bool:
     """True for errors whose message already says what to fix (file, option and reason)."""
     if isinstance(exc, (SourceError, FileNotFoundError)):
         return True
+    if isinstance(exc, OSError) and exc.filename is not None:  # names the path: "Is a directory"
+        return True
     return any(
         module in sys.modules and isinstance(exc, getattr(sys.modules[module], name))
         for module, name in _USER_ERRORS

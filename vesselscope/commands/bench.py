@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from vesselscope.commands.arg_types import spacing_mm, within
 from vesselscope.commands.detector_args import add_preset_device_model
 from vesselscope.errors import SourceError
 
@@ -39,19 +40,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_preset_device_model(parser)
     parser.add_argument(
         "--top-k",
-        type=int,
+        type=within(int, 1, 100),
         help="candidates per frame (pipeline: classified, the preset's 8 or 12; candidates: 10)",
     )
     parser.add_argument(
         "--spacing",
-        type=float,
+        type=spacing_mm,
         metavar="MM",
         help="mm per pixel, overriding (or supplying) the source's",
     )
-    parser.add_argument("--frames", type=int, help="use only the first N frames")
+    parser.add_argument("--frames", type=within(int, 1, 10**7), help="use only the first N frames")
     parser.add_argument(
         "--reference-frames",
-        type=int,
+        type=within(int, 0, 10**4),
         default=10,
         help="frames also run on the NumPy reference for the speed-up (10)",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from vesselscope.candidates.presets import PRESETS
+from vesselscope.commands.arg_types import within
 from vesselscope.detection.detector import Detector, DetectorSettings
 
 
@@ -29,10 +30,14 @@ def add_preset_device_model(
 def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("detector")
     add_preset_device_model(group)
-    group.add_argument("--threshold", type=float, help="P(vessel) to accept (default: the card's)")
+    group.add_argument(
+        "--threshold",
+        type=within(float, 0.0, 1.0),
+        help="P(vessel) to accept (default: the card's)",
+    )
     group.add_argument(
         "--top-k",
-        type=int,
+        type=within(int, 1, 100),
         help="candidates classified per frame (default: the preset's, 8; forearm 12)",
     )
     group.add_argument(

@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vesselscope.commands.arg_types import within
 from vesselscope.commands.detector_args import (
     add_detector_arguments,
     detector_from_arguments,
     detector_settings_from_arguments,
 )
+from vesselscope.commands.output_paths import check_output_folder
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 
 if TYPE_CHECKING:
@@ -28,8 +30,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--truth",
         help="annotation JSON or folder of label masks (default: the source's .truth.json)",
     )
-    parser.add_argument("--mask-label", type=int, default=2, help="vessel label in masks (2)")
-    parser.add_argument("--match-mm", type=float, default=2.0, help="centre distance to match")
+    parser.add_argument(
+        "--mask-label", type=within(int, 1, 65535), default=2, help="vessel label in masks (2)"
+    )
+    parser.add_argument(
+        "--match-mm", type=within(float, 0.01, 100.0), default=2.0, help="centre distance to match"
+    )
     parser.add_argument("--report", help="folder for metrics.json, plots and report.html")
     parser.add_argument(
         "--fold-models",
@@ -50,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     if args.fold_models and args.model:
         print("vesselscope: error: --fold-models and --model exclude each other", file=sys.stderr)
         return 2
-    with open_source_argument(args) as source:
+    if args.report:
+        check_output_folder(args.report)
+    with open_source_argument(args, detecting=True) as source:
         truth = Truth(args.truth or _default_truth(source.path), mask_label=args.mask_label)
         folds = _fold_detectors(args) if args.fold_models else None
         detector = folds.detectors[0] if folds is not None else detector_from_arguments(args)

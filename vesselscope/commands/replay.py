@@ -7,6 +7,7 @@ import json
 from collections import Counter, defaultdict
 
 from vesselscope.commands.detector_args import add_detector_arguments, detector_from_arguments
+from vesselscope.commands.output_paths import check_output_file
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 from vesselscope.detection.results import STATES
 
@@ -29,7 +30,10 @@ def run(args: argparse.Namespace) -> int:
     from vesselscope.evaluation.overlay import render_overlay
     from vesselscope.writers.video import VideoRecorder
 
-    with open_source_argument(args) as source:
+    for path in (args.out, args.json):
+        if path:
+            check_output_file(path)
+    with open_source_argument(args, detecting=True) as source:
         detector = detector_from_arguments(args)
         video = VideoRecorder(args.out, fps=source.fps, spacing_mm=None) if args.out else None
         lines = open(args.json, "w") if args.json else None  # noqa: SIM115 - closed below

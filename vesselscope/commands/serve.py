@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import signal
 
+from vesselscope.commands.arg_types import spacing_mm
+
 
 def _positive(text: str) -> float:
     try:
@@ -38,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--loop", action="store_true", help="start again at the end")
     parser.add_argument("--device", default="Image", help="device name in the messages (Image)")
-    parser.add_argument("--spacing", type=float, help="mm per pixel when the source has none")
+    parser.add_argument("--spacing", type=spacing_mm, help="mm per pixel when the source has none")
     parser.set_defaults(run=run)
 
 

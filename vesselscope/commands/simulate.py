@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
 
+from vesselscope.commands.arg_types import within
 from vesselscope.simulator.cine import MAX_PIXELS, write_simulation
 from vesselscope.simulator.presets import PRESETS
 
@@ -25,19 +25,6 @@ def _size(text: str) -> tuple[int, int]:
     return rows, cols
 
 
-def _within(kind: type, low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {text}")
-        return value
-
-    return parse
-
-
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "simulate",
@@ -48,15 +35,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("out", help="output path: .mha/.mhd, .dcm, .mp4/.avi, or a folder")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="femoral")
-    parser.add_argument("--frames", type=_within(int, 1, 100_000), default=200)
-    parser.add_argument("--seed", type=_within(int, 0, 2**63 - 1), default=1)
+    parser.add_argument("--frames", type=within(int, 1, 100_000), default=200)
+    parser.add_argument("--seed", type=within(int, 0, 2**63 - 1), default=1)
     parser.add_argument("--size", type=_size, default=(512, 512), help="N or ROWSxCOLS (512)")
     parser.add_argument(
         "--spacing",
-        type=_within(float, 0.005, 2.0),
+        type=within(float, 0.005, 2.0),
         help="mm per pixel (default: the preset's depth fills the image)",
     )
-    parser.add_argument("--fps", type=_within(float, 0.1, 1000.0), default=30.0)
+    parser.add_argument("--fps", type=within(float, 0.1, 1000.0), default=30.0)
     parser.set_defaults(run=run)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from vesselscope.commands.arg_types import spacing_mm
 from vesselscope.errors import SourceError
 from vesselscope.sources import Source, open_source
 
@@ -16,13 +17,16 @@ def add_source_argument(parser: argparse.ArgumentParser, *, optional: bool = Tru
         + ("; default: the built-in demo cine" if optional else ""),
     )
     parser.add_argument(
-        "--spacing", type=float, metavar="MM", help="mm per pixel, overriding the source's"
+        "--spacing", type=spacing_mm, metavar="MM", help="mm per pixel, overriding the source's"
     )
 
 
-def open_source_argument(args: argparse.Namespace, *, recording: bool = True) -> Source:
+def open_source_argument(
+    args: argparse.Namespace, *, recording: bool = True, detecting: bool = False
+) -> Source:
     """Open SOURCE (or the demo cine); `recording=True` refuses live streams with a clear error
-    for commands that need every frame and a frame count (info, convert, replay, evaluate)."""
+    for commands that need every frame and a frame count (info, convert, replay, evaluate);
+    `detecting=True` refuses a recording without pixel spacing unless --spacing gives one."""
     if args.source is None:
         from vesselscope.simulator import demo_cine_path  # simulated once, then cached
 
@@ -33,5 +37,12 @@ def open_source_argument(args: argparse.Namespace, *, recording: bool = True) ->
         raise SourceError(
             args.source,
             "is a live stream; this command needs a recording (try `view` or record it)",
+        )
+    if detecting and source.spacing_mm is None:
+        source.close()
+        raise SourceError(
+            args.source,
+            "pixel spacing unknown, and the detector works in millimetres: give it with "
+            "--spacing MM (or, for a video or image folder, in a sidecar JSON)",
         )
     return source

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from vesselscope.commands.arg_types import spacing_mm
 from vesselscope.commands.detector_args import add_preset_device_model
 
 
@@ -18,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "default: a start page offering Open… and the demo cine",
     )
     parser.add_argument(
-        "--spacing", type=float, metavar="MM", help="mm per pixel, overriding the source's"
+        "--spacing", type=spacing_mm, metavar="MM", help="mm per pixel, overriding the source's"
     )
     add_preset_device_model(parser, remembered=True)
     parser.add_argument("--play", action="store_true", help="start playing a recording at once")
