@@ -95,3 +95,9 @@ def test_impossible_detector_options_are_refused_by_the_parser(capsys, option):
         main(["replay", "sim://femoral?frames=2", *option])
     assert exit_.value.code == 2
     assert f"argument {option[0]}: must be from" in capsys.readouterr().err
+
+
+def test_evaluate_on_a_simulated_uri_uses_the_simulator_s_own_truth(capsys):
+    assert main(["evaluate", "sim://femoral?frames=3&size=128,128&seed=2"]) == 0
+    out = capsys.readouterr().out
+    assert "frames                       3" in out and "frames_not_annotated         0" in out

@@ -123,3 +123,67 @@ def test_the_report_overlay_draws_an_outline_not_confirmed_this_frame_thinner():
 
     assert 0 < drawn("followed") < 0.8 * drawn("detected")
     assert drawn("predicted") == drawn("followed")
+
+
+class _OneVesselDetector:
+    """Reports one vessel at (30, 30) in every frame, so what is scored is easy to count."""
+
+    class search:  # noqa: N801 - stands in for the detector's CandidateSearch
+        @staticmethod
+        def plan_for(frame):
+            return type("Plan", (), {"spacing_mm": SPACING})
+
+    def __init__(self):
+        self.processed = []
+
+    def warm_up(self, frame):
+        pass
+
+    def process(self, frame):
+        self.processed.append(frame.index)
+        vessel = _vessel(30, 30, 8, 8)
+        return FrameResult(frame.index, 0.0, (vessel,), (vessel,), 0.5, {"total": 1.0})
+
+
+def _frames(count):
+    from vesselscope.frame import Frame
+
+    return [Frame(np.zeros((100, 100), np.uint8), SPACING, i, i / 30, "") for i in range(count)]
+
+
+def test_frames_an_annotation_file_leaves_out_are_not_scored_as_frames_without_vessels(tmp_path):
+    from vesselscope.evaluation.run import evaluate
+
+    truth_file = tmp_path / "every_third.json"
+    annotated = {i: [EllipseAnnotation(30, 30, 8, 8)] for i in range(0, 9, 3)}
+    annotated[6] = []  # annotated, and holding no vessel: its detection is a false positive
+    save_annotations(truth_file, Annotations(spacing_mm=SPACING, frames=annotated))
+    detector = _OneVesselDetector()
+    evaluation, results = evaluate(_frames(9), Truth(truth_file), lambda _: detector)
+    summary = evaluation.summary()
+    assert detector.processed == list(range(9))  # a tracker needs every frame
+    assert (summary["frames"], summary["frames_not_annotated"]) == (3, 6)
+    assert (summary["true_positives"], summary["false_positives"], summary["missed"]) == (2, 1, 0)
+    assert sorted(results) == [0, 3, 6]
+    assert len(evaluation.timings["total"]) == 9  # latency counts every frame processed
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_masks_named_like_the_images_must_pair_by_name(tmp_path):
+    from vesselscope.errors import SourceError
+    from vesselscope.evaluation.run import evaluate
+    from vesselscope.sources.image_folder import ImageFolderSource
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    for number in range(3):
+        Image.fromarray(np.zeros((100, 100), np.uint8)).save(tmp_path / f"images/{number:04d}.png")
+        Image.fromarray(np.zeros((100, 100), np.uint8)).save(
+            tmp_path / f"masks/{number + 1:04d}.png"
+        )
+    source = ImageFolderSource(tmp_path / "images")
+    with pytest.raises(SourceError, match="image 0000.png would be scored against mask 0001.png"):
+        evaluate(source, Truth(tmp_path / "masks"), lambda _: _OneVesselDetector())
+    (tmp_path / "masks/0003.png").rename(tmp_path / "masks/0000.png")  # now every name pairs
+    evaluation, _ = evaluate(source, Truth(tmp_path / "masks"), lambda _: _OneVesselDetector())
+    assert evaluation.summary()["false_positives"] == 3

@@ -19,6 +19,8 @@ from vesselscope.commands.source_arg import add_source_argument, open_source_arg
 
 if TYPE_CHECKING:
     from vesselscope.evaluation.folds import FoldDetectors
+    from vesselscope.evaluation.truth import Truth
+    from vesselscope.sources import Source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from vesselscope.evaluation.run import evaluate, report
-    from vesselscope.evaluation.truth import Truth
 
     if args.fold_models and args.model:
         print("vesselscope: error: --fold-models and --model exclude each other", file=sys.stderr)
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         check_output_folder(args.report)
     with open_source_argument(args, detecting=True) as source:
-        truth = Truth(args.truth or _default_truth(source.path), mask_label=args.mask_label)
+        truth = _truth(args, source)
         folds = _fold_detectors(args) if args.fold_models else None
         detector = folds.detectors[0] if folds is not None else detector_from_arguments(args)
         evaluation, results = evaluate(
@@ -91,10 +92,20 @@ def _fold_detectors(args: argparse.Namespace) -> FoldDetectors:
     return FoldDetectors(args.fold_models, settings)
 
 
-def _default_truth(source_path: str) -> Path:
+def _truth(args: argparse.Namespace, source: Source) -> Truth:
+    """--truth, else what the simulator knows of a sim:// source, else the recording's
+    .truth.json (as `vesselscope simulate` writes it)."""
+    from vesselscope.annotations import Annotations
+    from vesselscope.evaluation.truth import Truth
     from vesselscope.simulator import truth_path
+    from vesselscope.simulator.source import SimulatorSource
 
-    return truth_path(Path(source_path))
+    if args.truth:
+        return Truth(args.truth, mask_label=args.mask_label)
+    if isinstance(source, SimulatorSource):
+        frames = {index: source.truth(index) for index in range(len(source))}
+        return Truth(source.path, annotations=Annotations(source.spacing_mm, source.path, frames))
+    return Truth(truth_path(Path(source.path)), mask_label=args.mask_label)
 
 
 def _print(summary: dict) -> None:

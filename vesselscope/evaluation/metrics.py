@@ -41,6 +41,13 @@ class Evaluation:
     timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sweep: dict[float, list[int]] = field(default_factory=dict)  # threshold -> [tp, fp, fn]
     thresholds: set[float] = field(default_factory=set)  # the frames' decision thresholds
+    unscored: int = 0  # frames processed that the truth does not annotate
+
+    def add_unscored(self, result: FrameResult) -> None:
+        """A frame without ground truth: its latency counts, its detections are not judged."""
+        self.unscored += 1
+        for stage, ms in result.timings_ms.items():
+            self.timings[stage].append(ms)
 
     def add(self, result: FrameResult, truths: list[TruthVessel], spacing: tuple) -> None:
         self.thresholds.add(result.threshold)
@@ -86,6 +93,7 @@ class Evaluation:
         labelled = [(t, p) for t, p in self.artery_vein if p != "unknown"]
         return {
             "frames": len(self.frames),
+            "frames_not_annotated": self.unscored,
             "match_distance_mm": self.max_distance_mm,
             "true_positives": tp,
             "false_positives": fp,

@@ -14,6 +14,7 @@ from vesselscope.evaluation.report import write_report
 from vesselscope.evaluation.truth import Truth
 from vesselscope.frame import Frame
 from vesselscope.sources import Source
+from vesselscope.sources.image_folder import ImageFolderSource
 
 
 def evaluate(
@@ -25,9 +26,14 @@ def evaluate(
     progress: Callable[[Iterable], Iterable] = lambda frames: frames,
 ) -> tuple[Evaluation, dict[int, FrameResult]]:
     """Every frame through `detector_for(frame)` (one detector for a cine; for independent
-    images scored by cross-validation models, the fold that held out the frame's file)."""
+    images scored by cross-validation models, the fold that held out the frame's file).
+
+    Every frame is processed (a tracker needs them all), but only the frames the truth
+    annotates are scored; the evaluation's `unscored` counts the others."""
     if truth.frame_count is not None and truth.frame_count != len(source):
         raise SourceError(truth.path, f"{truth.frame_count} masks for {len(source)} frames")
+    if truth.frame_count is not None and isinstance(source, ImageFolderSource):
+        truth.check_pairs_with(source.files)
     evaluation = Evaluation(max_distance_mm=max_distance_mm)
     results: dict[int, FrameResult] = {}
     warmed: set[int] = set()
@@ -37,6 +43,9 @@ def evaluate(
             detector.warm_up(frame)
             warmed.add(id(detector))
         result = detector.process(frame)
+        if not truth.annotated(frame.index):
+            evaluation.add_unscored(result)
+            continue
         spacing = detector.search.plan_for(frame).spacing_mm
         evaluation.add(result, truth.vessels(frame.index, frame.shape), spacing)
         results[frame.index] = result

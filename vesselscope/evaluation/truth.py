@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from vesselscope.annotations import EllipseAnnotation, load_annotations
+from vesselscope.annotations import Annotations, EllipseAnnotation, load_annotations
 from vesselscope.errors import SourceError
 from vesselscope.sources.image_folder import order_frames
 
@@ -28,10 +28,22 @@ class TruthVessel:
 class Truth:
     """Per-frame true vessels from an annotation file or from label masks."""
 
-    def __init__(self, path: str | os.PathLike[str], *, mask_label: int = 2) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        mask_label: int = 2,
+        annotations: Annotations | None = None,
+    ) -> None:
+        """`path`: an annotation JSON or a folder of masks; with `annotations` given, only
+        the name they are known by (a simulator's sim:// URI)."""
         self.path = Path(path)
         self.mask_label = mask_label
-        if self.path.is_dir():
+        if annotations is not None:
+            self._annotations = annotations
+            self._masks = []
+            self.spacing_mm = annotations.spacing_mm
+        elif self.path.is_dir():
             self._masks = order_frames(self.path)
             self._annotations = None
             self.spacing_mm = None
@@ -43,6 +55,29 @@ class Truth:
     @property
     def frame_count(self) -> int | None:
         return len(self._masks) if self._annotations is None else None
+
+    def check_pairs_with(self, images: list[Path]) -> None:
+        """Masks pair with images by order; where the two share file names (usgra-seg's
+        images/0001.png and masks/0001.png), every name must pair with its own."""
+        names = [p.stem for p in self._masks]
+        wanted = [p.stem for p in images]
+        if names == wanted or not set(names) & set(wanted):
+            return  # the same names, or a naming of their own (frame_0001 / mask_0001)
+        # Both lists are in frame-number order, so differing names mean differing sets.
+        first = next(i for i, (m, w) in enumerate(zip(names, wanted, strict=False)) if m != w)
+        lonely = len(set(wanted) - set(names))
+        raise SourceError(
+            self.path,
+            f"masks do not pair with the images by name: image {images[first].name} would be "
+            f"scored against mask {self._masks[first].name} ({lonely} image(s) without a mask "
+            "of the same name)",
+        )
+
+    def annotated(self, index: int) -> bool:
+        """Whether frame `index` has ground truth. An annotation file lists the frames it
+        annotates (often every Nth, or those the viewer was used on): a frame it leaves out is
+        unknown, not a frame without vessels. Masks cover every frame."""
+        return self._annotations is None or index in self._annotations.frames
 
     def vessels(self, index: int, shape: tuple[int, int]) -> list[TruthVessel]:
         if self._annotations is not None:
