@@ -39,6 +39,15 @@ def test_video_round_trip_keeps_geometry_and_pixels_close(tmp_path, suffix):
     assert source[5].timestamp_s == pytest.approx(5 / 25)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".avi"])
+def test_a_one_frame_video_reads_back(tmp_path, suffix):
+    (written,) = _cine(1)
+    source = open_source(write_cine(tmp_path / f"still{suffix}", [written], fps=25))
+    assert len(source) == 1
+    assert np.abs(source[0].pixels.astype(int) - written.pixels).mean() < 4
+    assert np.array_equal(source[0].pixels, source[0].pixels)  # and again, after a read
+
+
 def test_video_without_sidecar_warns_that_spacing_is_unknown(tmp_path):
     path = write_cine(tmp_path / "clip.avi", _cine(3), fps=10)
     (tmp_path / "clip.json").unlink()

@@ -80,6 +80,18 @@ class VideoSource(Source):
             self._next = index
 
     def _grab(self, index: int) -> np.ndarray | None:
+        sought = index != self._next
+        image = self._read_at(index)
+        if image is None and sought:
+            # FFmpeg cannot always seek back once a short file is read to its end (a 1-frame
+            # mp4 fails to re-read frame 0): a fresh capture, positioned anew, can.
+            self._capture.release()
+            self._capture = cv2.VideoCapture(self.path)
+            self._next = 0
+            image = self._read_at(index)
+        return image
+
+    def _read_at(self, index: int) -> np.ndarray | None:
         self._seek(index)
         ok, image = self._capture.read()
         if not ok or image is None:
