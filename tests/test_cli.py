@@ -101,3 +101,15 @@ def test_evaluate_on_a_simulated_uri_uses_the_simulator_s_own_truth(capsys):
     assert main(["evaluate", "sim://femoral?frames=3&size=128,128&seed=2"]) == 0
     out = capsys.readouterr().out
     assert "frames                       3" in out and "frames_not_annotated         0" in out
+
+
+def test_replay_skips_an_unreadable_still_and_goes_on_with_the_others(tmp_path, capsys):
+    import cv2
+
+    for number in (1, 2, 3):
+        cv2.imwrite(str(tmp_path / f"{number:04d}.png"), np.full((96, 96), 80, np.uint8))
+    (tmp_path / "0002.png").write_text("not a picture")
+    with pytest.warns(UserWarning, match=r"0002.png: not a readable image.*frame 1 skipped"):
+        assert main(["replay", str(tmp_path), "--spacing", "0.1", "--no-track"]) == 0
+    out = capsys.readouterr().out
+    assert "replayed 2 frames" in out and "1 unreadable frame(s) skipped" in out

@@ -87,3 +87,21 @@ def test_writing_nothing_or_mixed_sizes_is_refused(tmp_path):
         write_cine(tmp_path / "b.mp4", mixed)
     with pytest.raises(SourceError, match="cannot write '.xyz'"):
         write_cine(tmp_path / "c.xyz", mixed)
+
+
+def test_a_recorder_told_to_fit_scales_other_sizes_into_the_first_and_drops_the_spacing(tmp_path):
+    from vesselscope.writers.video import VideoRecorder
+
+    recorder = VideoRecorder(
+        tmp_path / "a.mp4", fps=10, spacing_mm=(0.1, 0.1), fit_other_sizes=True
+    )
+    recorder.append(np.full((48, 64), 100, np.uint8))
+    recorder.append(np.full((96, 64), 200, np.uint8))  # twice as tall: half scale, centred
+    recorder.close()
+    assert recorder.fitted == 1
+    assert json.loads((tmp_path / "a.json").read_text()) == {"fps": 10}
+    with pytest.warns(SpacingUnknownWarning):
+        source = open_source(tmp_path / "a.mp4")
+    second = source[1].pixels.astype(int)
+    assert second.shape == (48, 64)
+    assert abs(second[:, 24:40].mean() - 200) < 6 and second[:, :10].mean() < 10  # black sides

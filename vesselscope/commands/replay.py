@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
 from vesselscope.commands.detector_args import add_detector_arguments, detector_from_arguments
 from vesselscope.commands.output_paths import check_output_file
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 from vesselscope.detection.results import STATES
+from vesselscope.errors import SourceError
+from vesselscope.frame import Frame
+from vesselscope.sources import Source
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,15 +40,23 @@ def run(args: argparse.Namespace) -> int:
             check_output_file(path)
     with open_source_argument(args, detecting=True) as source:
         detector = detector_from_arguments(args)
-        video = VideoRecorder(args.out, fps=source.fps, spacing_mm=None) if args.out else None
+        video = (
+            VideoRecorder(args.out, fps=source.fps, spacing_mm=None, fit_other_sizes=True)
+            if args.out
+            else None
+        )
         lines = open(args.json, "w") if args.json else None  # noqa: SIM115 - closed below
         timings: dict[str, list[float]] = defaultdict(list)
         vessel_counts = []
         states: Counter[str] = Counter()
         if len(source):
             detector.warm_up(source[0])  # keeps the one-off start-up out of the latencies
+        skipped = 0
         try:
-            for frame in tqdm(source, total=len(source), unit="frame", desc="replay"):
+            for frame in tqdm(_readable(source), total=len(source), unit="frame", desc="replay"):
+                if frame is None:
+                    skipped += 1
+                    continue
                 result = detector.process(frame)
                 vessel_counts.append(len(result.vessels))
                 states.update(v.state for v in result.vessels)
@@ -63,7 +76,22 @@ def run(args: argparse.Namespace) -> int:
     for path in (args.out, args.json):
         if path:
             print(f"wrote {path}")
+    if skipped:
+        print(f"{skipped} unreadable frame(s) skipped (named in the warnings above)")
+    if video and video.fitted:
+        print(f"{video.fitted} frame(s) of another size were scaled to fit the video's")
     return 0
+
+
+def _readable(source: Source) -> Iterator[Frame | None]:
+    """Each frame in order, None for one that cannot be read (a corrupt still in a folder),
+    with a warning naming it: one bad image does not end the replay of the others."""
+    for index in range(len(source)):
+        try:
+            yield source[index]
+        except SourceError as exc:
+            warnings.warn(f"{exc} (frame {index} skipped)", stacklevel=2)
+            yield None
 
 
 def _print_summary(path, detector, vessel_counts, states, timings, percentiles) -> None:  # noqa: ANN001

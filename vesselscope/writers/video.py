@@ -24,7 +24,17 @@ class VideoRecorder:
     Video is lossy: pixels come back close, not equal. It carries no patient identifiers.
     """
 
-    def __init__(self, path: str | Path, *, fps: float | None, spacing_mm: Spacing | None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps: float | None,
+        spacing_mm: Spacing | None,
+        fit_other_sizes: bool = False,
+    ) -> None:
+        """fit_other_sizes: an image of another size than the first is scaled to fit the
+        video's size, centred on black (a folder of stills of mixed sizes), instead of refused;
+        `fitted` counts them, and the sidecar then gives no spacing (it no longer holds)."""
         self.path = Path(path)
         self._fourcc = _FOURCC.get(self.path.suffix.lower())
         if self._fourcc is None:
@@ -35,6 +45,8 @@ class VideoRecorder:
         self.spacing_mm = spacing_mm
         self._writer: cv2.VideoWriter | None = None
         self._shape: tuple[int, int] | None = None
+        self._fit = fit_other_sizes
+        self.fitted = 0
 
     def append(self, image: np.ndarray) -> None:
         """An HxW grey or HxWx3 RGB image; every image must have the first one's size."""
@@ -46,7 +58,12 @@ class VideoRecorder:
             if not self._writer.isOpened():
                 raise SourceError(self.path, f"OpenCV cannot open a {self._fourcc} video writer")
         elif image.shape[:2] != self._shape:
-            raise SourceError(self.path, f"image is {image.shape[:2]}, the video is {self._shape}")
+            if not self._fit:
+                raise SourceError(
+                    self.path, f"image is {image.shape[:2]}, the video is {self._shape}"
+                )
+            image = _letterbox(image, self._shape)
+            self.fitted += 1
         if image.ndim == 2:
             self._writer.write(cv2.cvtColor(to_uint8(image), cv2.COLOR_GRAY2BGR))
         else:
@@ -57,7 +74,8 @@ class VideoRecorder:
             return
         self._writer.release()
         self._writer = None
-        write_sidecar(self.path.with_suffix(".json"), self.spacing_mm, self.fps)
+        spacing = None if self.fitted else self.spacing_mm
+        write_sidecar(self.path.with_suffix(".json"), spacing, self.fps)
 
     def __enter__(self) -> VideoRecorder:
         return self
@@ -74,3 +92,15 @@ def write_video(path: Path, frames: Iterable[Frame], *, fps: float | None = None
             recorder.spacing_mm = frame.spacing_mm
             recorder.append(frame.color if frame.color is not None else frame.pixels)
     return recorder.path
+
+
+def _letterbox(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """`image` scaled to fit `shape` (rows, cols) whole, at its aspect ratio, centred on black."""
+    rows, cols = shape
+    scale = min(rows / image.shape[0], cols / image.shape[1])
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    scaled = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((rows, cols, *image.shape[2:]), image.dtype)
+    top, left = (rows - scaled.shape[0]) // 2, (cols - scaled.shape[1]) // 2
+    canvas[top : top + scaled.shape[0], left : left + scaled.shape[1]] = scaled
+    return canvas
