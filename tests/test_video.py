@@ -85,6 +85,10 @@ def test_writing_nothing_or_mixed_sizes_is_refused(tmp_path):
     mixed = [_cine(1)[0], Frame(np.zeros((10, 10), np.uint8), None, 1, 0.1, "x")]
     with pytest.raises(SourceError, match="earlier frames"):
         write_cine(tmp_path / "b.mp4", mixed)
+    assert list(tmp_path.iterdir()) == []  # no video that looks whole, no sidecar, no temporary
+    folder = write_cine(tmp_path / "stills", mixed)  # pictures of their own: any size
+    with pytest.warns(SpacingUnknownWarning):  # the last frame's spacing: none
+        assert [frame.shape for frame in open_source(folder)] == [(48, 64), (10, 10)]
     with pytest.raises(SourceError, match="cannot write '.xyz'"):
         write_cine(tmp_path / "c.xyz", mixed)
 

@@ -18,7 +18,9 @@ def consistent_frames(path: Path, frames: Iterable[Frame]) -> Iterator[Frame]:
             shape = frame.shape
         elif frame.shape != shape:
             raise SourceError(
-                path, f"frame {frame.index} is {frame.shape} but earlier frames are {shape}"
+                path,
+                f"frame {frame.index} is {frame.shape} but earlier frames are {shape}; a cine "
+                "has one size (a folder of PNGs takes stills of any size)",
             )
         yield frame
     if shape is None:

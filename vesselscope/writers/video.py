@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -85,13 +86,25 @@ class VideoRecorder:
 
 
 def write_video(path: Path, frames: Iterable[Frame], *, fps: float | None = None) -> Path:
-    """Encode frames (grey or colour) into a video, with `<name>.json` holding the geometry."""
-    recorder = VideoRecorder(path, fps=fps, spacing_mm=None)
-    with recorder:
-        for frame in consistent_frames(Path(path), frames):
-            recorder.spacing_mm = frame.spacing_mm
-            recorder.append(frame.color if frame.color is not None else frame.pixels)
-    return recorder.path
+    """Encode frames (grey or colour) into a video, with `<name>.json` holding the geometry.
+
+    Written under a temporary name and moved into place at the end: a conversion that fails
+    half-way leaves no video that looks whole.
+    """
+    path = Path(path)
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    recorder = VideoRecorder(partial, fps=fps, spacing_mm=None)
+    try:
+        with recorder:
+            for frame in consistent_frames(path, frames):
+                recorder.spacing_mm = frame.spacing_mm
+                recorder.append(frame.color if frame.color is not None else frame.pixels)
+        os.replace(partial, path)
+        os.replace(partial.with_suffix(".json"), path.with_suffix(".json"))
+    finally:
+        partial.unlink(missing_ok=True)
+        partial.with_suffix(".json").unlink(missing_ok=True)
+    return path
 
 
 def _letterbox(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
