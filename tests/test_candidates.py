@@ -106,6 +106,22 @@ def test_millimetres_follow_the_spacing_and_the_same_vessel_is_found_at_two_spac
     assert fine.b_mm == pytest.approx(coarse.b_mm, rel=0.2)
 
 
+@pytest.mark.parametrize("device", ["numpy", None])
+def test_pixels_taller_than_wide_give_the_same_vessel_in_millimetres(device):
+    # the frame above with every two rows averaged into one: 0.1 mm rows, 0.05 mm columns
+    square = vessel_frame((120, 160), (90.0, 60.0), (20.0, 14.0), angle_deg=0.0, spacing=0.05)
+    rows = square.pixels.astype(np.float32).reshape(60, 2, 160).mean(axis=1)
+    tall = Frame(np.rint(rows).astype(np.uint8), (0.1, 0.05), 0, 0.0, "generated")
+    expected = CandidateSearch(TINY, device=device).search(square)[0]
+    found = CandidateSearch(TINY, device=device).search(tall)[0]
+    assert found.cx_mm == pytest.approx(expected.cx_mm, abs=0.2)
+    assert found.cy_mm == pytest.approx(expected.cy_mm, abs=0.2)
+    # 1.0 x 0.7 mm across the rows: 20 x 7 pixels, along the rows as in the square frame
+    assert found.a_mm == pytest.approx(expected.a_mm, rel=0.15)
+    assert found.b_mm == pytest.approx(expected.b_mm, rel=0.15)
+    assert found.angle_deg == pytest.approx(0.0, abs=10.0)
+
+
 def test_candidate_axes_in_mm_use_the_spacing_along_each_axis():
     c = Candidate(10, 20, 4, 2, 90.0, 1.0, 0.5, spacing_mm=(0.2, 0.1))
     assert (c.cx_mm, c.cy_mm) == pytest.approx((1.0, 4.0))

@@ -194,9 +194,16 @@ def build_plan(
     step = 2.0 ** (1.0 / preset.radii_per_octave)
     count = int(math.floor(math.log(high / low, step) + 0.5)) + 1  # up to high, within half a step
     radii = [low * step**i for i in range(count)]
+    # Level pixels as square in mm as whole bins allow: the coarser axis is binned to the
+    # target, the finer one by the ratio of the spacings (0.1 x 0.05 mm pixels: 3 x 6 bins,
+    # not 3 x 7 as rounding each axis to the target would give).
     target = low / PX_AT_MIN_RADIUS
-    base_rows = max(1, round(target / spacing_row))
-    base_cols = max(1, round(target / spacing_col))
+    coarse, fine = max(spacing_row, spacing_col), min(spacing_row, spacing_col)
+    coarse_bins = max(1, round(target / coarse))
+    fine_bins = max(1, round(coarse_bins * coarse / fine))
+    base_rows, base_cols = (
+        (coarse_bins, fine_bins) if spacing_row >= spacing_col else (fine_bins, coarse_bins)
+    )
     bins = []
     for index in range(math.ceil(count / preset.radii_per_octave)):
         level_bins = (base_rows << index, base_cols << index)

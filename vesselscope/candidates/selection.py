@@ -73,14 +73,14 @@ def level_candidates(plan: SearchPlan, results: list[LevelResult]) -> Ellipses:
         rows, cols = np.nonzero(keep)
         x, y = level.to_full(rows + level.first_row, cols)
         shapes = level.tables.shapes[result.shape[rows, cols]]
-        scale = np.sqrt(level.bin_rows * level.bin_cols)  # level px -> full-resolution px
+        a, b, angle = binned_to_full(shapes, level.bin_cols, level.bin_rows)
         parts.append(
             (
                 x,
                 y,
-                shapes[:, 0] * scale,
-                shapes[:, 1] * scale,
-                shapes[:, 2],
+                a,
+                b,
+                angle,
                 fitness[rows, cols],
                 result.contrast[rows, cols],
                 np.full(rows.size, level.index),
@@ -91,6 +91,29 @@ def level_candidates(plan: SearchPlan, results: list[LevelResult]) -> Ellipses:
     if not parts:
         return Ellipses(*(np.zeros(0) for _ in Ellipses.__dataclass_fields__))
     return Ellipses(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+
+def binned_to_full(
+    shapes: np.ndarray, bin_cols: int, bin_rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(K, 3) ellipses (a, b, angle) in level pixels -> the same ellipses in full-resolution
+    pixels, where a level pixel spans bin_cols x bin_rows of them.
+
+    Level pixels are about square in mm; pixels of a frame whose rows and columns differ in
+    spacing are not, so there the bins differ and a circle at the level is an ellipse in the
+    frame: the image of the semi-axes under the scaling, read back as axes by an SVD.
+    """
+    if bin_cols == bin_rows:
+        return shapes[:, 0] * bin_cols, shapes[:, 1] * bin_cols, shapes[:, 2]
+    theta = np.radians(shapes[:, 2])
+    axes = np.empty((len(shapes), 2, 2))  # columns: the scaled major and minor semi-axes
+    axes[:, 0, 0] = bin_cols * np.cos(theta) * shapes[:, 0]
+    axes[:, 1, 0] = bin_rows * np.sin(theta) * shapes[:, 0]
+    axes[:, 0, 1] = -bin_cols * np.sin(theta) * shapes[:, 1]
+    axes[:, 1, 1] = bin_rows * np.cos(theta) * shapes[:, 1]
+    directions, lengths, _ = np.linalg.svd(axes)
+    angle = np.degrees(np.arctan2(directions[:, 1, 0], directions[:, 0, 0]))
+    return lengths[:, 0], lengths[:, 1], 90.0 - np.mod(90.0 - angle, 180.0)
 
 
 def greedy_nms(ellipses: Ellipses, top_k: int, enlarge: float) -> np.ndarray:
