@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import cv2
+import numpy as np
 import pytest
 from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
@@ -230,6 +232,13 @@ def test_a_single_image_is_detected_without_tracking(qtbot, tmp_path, cine):
     assert detectors[-1].settings.track is False and detectors[-1].processed == [0]
     open_and_wait(qtbot, window, cine)
     assert detectors[-1].settings.track is True
+    # A folder of stills without a frame rate holds unrelated pictures, not a cine.
+    stills = tmp_path / "stills"
+    stills.mkdir()
+    for number in range(3):
+        cv2.imwrite(str(stills / f"{number:04d}.png"), np.full((64, 64), 90, np.uint8))
+    open_and_wait(qtbot, window, stills, spacing_mm=0.1)
+    assert detectors[-1].settings.track is False
 
 
 def test_an_outline_the_classifier_did_not_confirm_this_frame_says_how_it_is_held():

@@ -22,6 +22,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--spacing", type=spacing_mm, metavar="MM", help="mm per pixel, overriding the source's"
     )
     add_preset_device_model(parser, remembered=True)
+    parser.add_argument(
+        "--no-track",
+        action="store_true",
+        help="detect every frame on its own, without tracking (a folder of stills without a "
+        "frame rate, or a single image, is detected so anyway)",
+    )
     parser.add_argument("--play", action="store_true", help="start playing a recording at once")
     parser.add_argument(
         "--settings", metavar="INI", help="settings file to use instead of the user's"
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
             preset=args.preset,
             model=args.model,
             device=args.device,
+            track=not args.no_track,
             settings_path=args.settings,
             play=args.play,
             measure_s=args.measure,

@@ -29,6 +29,7 @@ class ViewerOptions:
     preset: str | None = None  # None: the one remembered from the last run
     model: str | None = None
     device: str | None = None
+    track: bool = True  # False: every frame on its own (a folder of stills is so already)
     settings_path: str | None = None  # an INI file instead of the user's settings
     play: bool = False
     measure_s: float | None = None
@@ -65,7 +66,7 @@ def run_viewer(options: ViewerOptions) -> int:
         if options.settings_path
         else QSettings()
     )
-    window = MainWindow(settings, DetectorSettings(device=options.device))
+    window = MainWindow(settings, DetectorSettings(device=options.device, track=options.track))
     overrides = {"preset": options.preset, "model": options.model}
     window.state.update(**{k: v for k, v in overrides.items() if v is not None})
     if options.play or options.measure_s:

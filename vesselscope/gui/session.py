@@ -21,6 +21,7 @@ from vesselscope.gui.reporting import collecting_warnings, describe_error
 from vesselscope.gui.state import DetectorInfo, SourceInfo, Stats
 from vesselscope.gui.stream_player import StreamPlayer
 from vesselscope.sources import open_source
+from vesselscope.sources.image_folder import ImageFolderSource
 
 DEMO = "demo:"  # opens the built-in demo cine, simulated on first use (seconds): in the worker
 T = TypeVar("T")
@@ -58,7 +59,9 @@ class Session:
         self.sink = sink
         self._make_detector = make_detector
         self.requested = self.settings = DetectorSettings()  # asked for; in use
-        self.still = False  # a single image: nothing to track, so nothing would be confirmed
+        # independent pictures (one image, or a folder of stills without a frame rate): nothing
+        # to track, and a tracker would confirm nothing, or join unrelated images
+        self.still = False
         self.detector: Detector | None = None
         self.player: Player | None = None
         self.rate_in, self.rate_out = RateMeter(), RateMeter()
@@ -106,8 +109,9 @@ class Session:
             self.guard(source.close)
             return
         self.player = player
-        if self.still != (count == 1):
-            self.still = count == 1
+        still = count == 1 or (isinstance(source, ImageFolderSource) and source.fps is None)
+        if self.still != still:
+            self.still = still
             if self.detector is not None:
                 self._use()
 
