@@ -14,7 +14,7 @@ from vesselscope_train.cli import main  # noqa: E402
 from vesselscope_train.dataset import load_dataset  # noqa: E402
 from vesselscope_train.folds import grouped_folds  # noqa: E402
 from vesselscope_train.labels import AMBIGUOUS, NEGATIVE, POSITIVE, overlap, truth_regions  # noqa: E402
-from vesselscope_train.metrics import best_threshold, crop_metrics  # noqa: E402
+from vesselscope_train.metrics import best_threshold, crop_metrics, summary_line  # noqa: E402
 from vesselscope_train.outlines import jittered, region_ellipses  # noqa: E402
 
 from tests.training_factory import write_usgra_folder  # noqa: E402
@@ -147,3 +147,6 @@ def test_crop_metrics_threshold_choice_and_auc():
     assert best_threshold(np.array([1, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.1])) == 0.7
     per_crop = crop_metrics(labels, p, np.array([0.5, 0.5, 0.8, 0.5, 0.5, 0.5]))
     assert per_crop["fp"] == 0
+    # beside the accuracy, that of calling every crop "not a vessel"; unmeasurable is n/a
+    line = summary_line("crops", crop_metrics(labels, np.zeros(6), 0.5))
+    assert "accuracy 66.7% (always 'not a vessel': 66.7%;" in line and "precision n/a" in line

@@ -21,6 +21,7 @@ from vesselscope_train.trainer import TrainConfig, fit, predict  # noqa: E402
 
 from tests.training_factory import disc_crop, write_crop_dataset  # noqa: E402
 from vesselscope.classifier import (  # noqa: E402
+    ModelCardError,
     VesselClassifier,
     file_sha256,
     load_fold_manifest,
@@ -181,3 +182,49 @@ def test_export_folds_without_cross_validation_is_refused(tmp_path, capsys):
     args = ["vessel", "--data", str(data), "--folds", "0", "--export-folds", str(tmp_path / "f")]
     assert main(args) == 2
     assert "--export-folds needs cross-validation" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "refused"),
+    [
+        (["--batch-size", "0"], "argument --batch-size: must be at least 1"),
+        (["--epochs", "0"], "argument --epochs: must be at least 1"),
+        (["--threshold", "nan"], "argument --threshold: must be from 0.0 to 1.0"),
+        (["--out", "{tmp}/taken.txt"], "argument --out: {tmp}/taken.txt is a file"),
+    ],
+)
+def test_impossible_settings_are_refused_before_any_training(tmp_path, capsys, option, refused):
+    (tmp_path / "taken.txt").write_text("a file in the way")
+    args = ["vessel", "--data", str(tmp_path), *(o.format(tmp=tmp_path) for o in option)]
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert refused.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_a_damaged_dataset_or_checkpoint_is_one_line_naming_it(tmp_path, capsys):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    args = ["vessel", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]
+    args += ["--folds", "0", "--batch-size", "8", "--no-progress"]
+    assert main(args) == 0
+    (data / "checkpoints" / "final.pt").write_bytes(b"garbage")
+    assert main([*args, "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesselscope-train: error:") and "final.pt: cannot resume" in err
+    (data / "crops.npz").write_bytes(b"garbage")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "crops.npz: not a crop dataset" in err and "Traceback" not in err
+
+
+def test_a_card_with_a_figure_that_could_not_be_measured_stays_strict_json(tmp_path):
+    crops, labels = _crops()
+    trained = fit(crops, labels, TINY, Context(), tag="t", progress=False)
+    details = {"cross_validation": {"precision": float("nan"), "recall": 0.0}}
+    _, card_path = write_model(tmp_path, trained, margin_px=50.0, threshold=0.5, details=details)
+    card = json.loads(card_path.read_text(), parse_constant=lambda name: pytest.fail(name))
+    assert card["cross_validation"] == {"precision": None, "recall": 0.0}
+    card["decision_threshold"] = 1.5  # a card the runtime would never accept a vessel with
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ModelCardError, match="decision_threshold 1.5 is not a probability"):
+        load_model_card(card_path)

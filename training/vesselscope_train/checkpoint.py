@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,13 @@ def restore_checkpoint(
     optimizer: torch.optim.Optimizer,
 ) -> list[float]:
     """Load `path` into model and optimizer; the losses of the epochs it completed."""
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
+        raise ValueError(
+            f"{path}: cannot resume: the checkpoint is unreadable ({type(exc).__name__}); "
+            "delete it to start afresh"
+        ) from exc
     for key, wanted in identity.items():
         if state.get(key) != wanted:
             raise ValueError(

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from vesselscope import is_user_error
 
 from vesselscope_train.dataset import default_data_dir, save_dataset
 from vesselscope_train.harvest import HarvestSettings, harvest_dataset
@@ -14,10 +18,40 @@ from vesselscope_train.trainer import TrainConfig
 DEFAULT_REAL = Path("../shared/data/usgra-seg")  # beside the repository, never inside it
 
 
+def _within(kind: type, low: float, high: float = math.inf) -> Callable[[str], float]:
+    """A number of `kind` from `low` to `high`, refused when the command line is parsed (a
+    batch size of 0 or a threshold of 1.5 would otherwise fail late, or train nonsense)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:
+            bound = f"at least {low}" if high == math.inf else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        return value
+
+    return parse
+
+
+def _folder(text: str) -> Path:
+    """A folder to write in: refused when a file of that name is in the way."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return path
+
+
+_COUNT = _within(int, 1)
+
+
 def _add_data(sub: argparse._SubParsersAction) -> None:
     d = HarvestSettings(real=DEFAULT_REAL)
     p = sub.add_parser("vessel-data", help="harvest labelled candidate crops (real + simulated)")
-    p.add_argument("--out", type=Path, default=default_data_dir(), help="dataset folder")
+    p.add_argument(
+        "--out", type=_folder, default=default_data_dir(), help="dataset folder (%(default)s)"
+    )
     p.add_argument(
         "--real",
         type=Path,
@@ -25,7 +59,12 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
         help="usgra-seg folder (images/, masks/); default %(default)s",
     )
     p.add_argument("--no-real", action="store_true", help="simulated cines only")
-    p.add_argument("--real-spacing", type=float, default=d.real_spacing_mm, help="assumed mm/px")
+    p.add_argument(
+        "--real-spacing",
+        type=_within(float, 0.001, 10.0),
+        default=d.real_spacing_mm,
+        help="assumed mm/px (%(default)s)",
+    )
     p.add_argument(
         "--outline-copies",
         type=int,
@@ -39,47 +78,58 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
         help="jittered crops per true simulated vessel and frame (-1: none)",
     )
     p.add_argument("--presets", nargs="*", default=list(d.presets), help="simulator presets")
-    p.add_argument("--seeds", type=int, default=len(d.seeds), help="cines per preset (1..N)")
-    p.add_argument("--frames", type=int, default=d.frames, help="frames per cine")
-    p.add_argument("--every", type=int, default=d.every, help="crop every Nth frame")
+    p.add_argument("--seeds", type=_COUNT, default=len(d.seeds), help="cines per preset (1..N)")
+    p.add_argument("--frames", type=_COUNT, default=d.frames, help="frames per cine")
+    p.add_argument("--every", type=_COUNT, default=d.every, help="crop every Nth frame")
     p.add_argument("--sim-size", type=int, default=d.sim_size[0], help="simulated side (px)")
     p.add_argument("--top-k", type=int, default=d.top_k, help="candidates per frame")
     p.add_argument("--size", type=int, default=d.size, help="crop side (network input, px)")
-    p.add_argument("--margin", type=float, default=d.margin_px, help="least crop margin (px)")
+    p.add_argument(
+        "--margin", type=_within(float, 0.0), default=d.margin_px, help="least crop margin (px)"
+    )
     p.add_argument("--device", default=None, help="candidate search device (gpu, cpu, numpy)")
     p.set_defaults(run=_run_data)
 
 
 def _add_vessel(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("vessel", help="cross-validate, train on all crops, export ONNX + card")
-    p.add_argument("--data", type=Path, default=default_data_dir(), help="dataset folder")
-    p.add_argument("--out", type=Path, default=Path("models"), help="where the model goes")
+    p.add_argument(
+        "--data", type=Path, default=default_data_dir(), help="dataset folder (%(default)s)"
+    )
+    p.add_argument(
+        "--out", type=_folder, default=Path("models"), help="where the model goes (%(default)s)"
+    )
     p.add_argument("--folds", type=int, default=5, help="grouped CV folds (0: skip)")
-    p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    p.add_argument("--lr", type=float, default=TrainConfig.lr)
-    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--epochs", type=_COUNT, default=TrainConfig.epochs, help="(%(default)s)")
+    p.add_argument(
+        "--batch-size", type=_COUNT, default=TrainConfig.batch_size, help="(%(default)s)"
+    )
+    p.add_argument("--lr", type=float, default=TrainConfig.lr, help="(%(default)s)")
+    p.add_argument("--seed", type=int, default=TrainConfig.seed, help="(%(default)s)")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument(
         "--real-repeats",
-        type=int,
+        type=_within(int, 0),
         default=TrainConfig.real_candidate_repeats,
         help="times each real candidate crop is seen per epoch",
     )
     p.add_argument(
         "--threshold",
-        type=float,
+        type=_within(float, 0.0, 1.0),
         default=None,
         help="decision threshold on P(vessel) (default: the best in cross-validation, else 0.5)",
     )
     p.add_argument(
-        "--checkpoint-dir", type=Path, default=None, help="checkpoints (default: DATA/checkpoints)"
+        "--checkpoint-dir",
+        type=_folder,
+        default=None,
+        help="checkpoints (default: DATA/checkpoints)",
     )
     p.add_argument("--resume", action="store_true", help="continue from the checkpoints")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument(
         "--export-folds",
-        type=Path,
+        type=_folder,
         default=None,
         metavar="DIR",
         help="also write every CV fold's model and DIR/folds.json (the real images each held "
@@ -182,11 +232,16 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         return int(args.run(args))
-    except (FileNotFoundError, ValueError) as exc:
+    except Exception as exc:
+        # ValueError: the package's own checks of data and settings say what to fix
+        if not (isinstance(exc, ValueError) or is_user_error(exc)):
+            raise
         print(f"vesselscope-train: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("vesselscope-train: interrupted (rerun with --resume to continue)", file=sys.stderr)
+        # `vessel` checkpoints every epoch; a harvest keeps nothing until it is done
+        hint = "rerun with --resume to continue" if args.command == "vessel" else "run it again"
+        print(f"vesselscope-train: interrupted ({hint})", file=sys.stderr)
         return 130
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 CROPS, TABLE = "crops.npz", "crops.csv"
+COLUMNS = ("label", "kind", "domain", "group", "source")  # the provenance training reads
 
 
 def default_data_dir() -> Path:
@@ -56,10 +58,21 @@ def save_dataset(folder: Path, dataset: CropDataset) -> Path:
 def load_dataset(folder: Path) -> CropDataset:
     if not (folder / CROPS).is_file():
         raise FileNotFoundError(f"{folder}: no {CROPS}; run `vesselscope-train vessel-data` first")
-    with np.load(folder / CROPS) as stored:
-        crops, meta = stored["crops"], json.loads(str(stored["meta"]))
+    try:
+        with np.load(folder / CROPS) as stored:
+            crops, meta = stored["crops"], json.loads(str(stored["meta"]))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ValueError(
+            f"{folder / CROPS}: not a crop dataset written by `vesselscope-train vessel-data` "
+            f"({type(exc).__name__}); harvest it again"
+        ) from exc
+    if not (folder / TABLE).is_file():
+        raise FileNotFoundError(f"{folder}: no {TABLE} beside {CROPS}; harvest it again")
     with open(folder / TABLE, newline="") as handle:
         records = [_typed(row) for row in csv.DictReader(handle)]
+    missing = set(COLUMNS) - set(records[0] if records else {})
+    if records and missing:
+        raise ValueError(f"{folder / TABLE}: no {', '.join(sorted(missing))} column")
     if len(records) != len(crops):
         raise ValueError(f"{folder}: {len(crops)} crops but {len(records)} provenance rows")
     return CropDataset(crops, records, meta)

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from vesselscope import Frame, open_source
 
 NERVE_INDEX, VESSEL_INDEX = 1, 2
 ATTRIBUTION = (
-    "usgra-seg dataset by T. M. K. (github.com/tmkand/usgra-seg), CC-BY 4.0: 204 B-mode images "
-    "with expert nerve and vessel masks (Mindray TE7, L14-6Ns probe)"
+    "usgra-seg dataset by T. M. K. (github.com/tmkand/usgra-seg), CC-BY 4.0: B-mode images with "
+    "expert nerve and vessel masks (Mindray TE7, L14-6Ns probe)"
 )
 
 
@@ -47,12 +47,15 @@ def read_frame(item: RealImage, spacing_mm: float) -> Frame:
 
 def read_class_mask(path: Path) -> np.ndarray:
     """The palette indices of a mask PNG as a uint8 array (0 background, 1 nerve, 2 vessel)."""
-    with Image.open(path) as image:
-        if image.mode not in ("P", "L"):
-            raise ValueError(
-                f"{path}: expected a palette or grey index mask, got mode {image.mode}"
-            )
-        indices = np.array(image)
+    try:
+        with Image.open(path) as image:
+            if image.mode not in ("P", "L"):
+                raise ValueError(
+                    f"{path}: expected a palette or grey index mask, got mode {image.mode}"
+                )
+            indices = np.array(image)
+    except (OSError, UnidentifiedImageError) as exc:
+        raise ValueError(f"{path}: not a readable mask image ({exc})") from exc
     if indices.max(initial=0) > VESSEL_INDEX:
         raise ValueError(f"{path}: mask index {indices.max()} beyond 0-2 (background/nerve/vessel)")
     return indices

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +89,19 @@ def file_sha256(data: bytes) -> str:
 
 def save_model_card(path: str | os.PathLike[str], card: ModelCard) -> Path:
     target = Path(path)
-    target.write_text(json.dumps(card.to_json(), indent=1) + "\n")
+    # strict JSON: a figure that could not be measured (precision with no positive call) is null
+    target.write_text(json.dumps(_finite(card.to_json()), indent=1, allow_nan=False) + "\n")
     return target
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def load_model_card(path: str | os.PathLike[str]) -> ModelCard:
@@ -126,4 +138,8 @@ def load_model_card(path: str | os.PathLike[str]) -> ModelCard:
         raise ModelCardError(f"{path}: classes {list(card.classes)} have no {VESSEL_CLASS!r}")
     if card.std <= 0 or card.input_size < 1:
         raise ModelCardError(f"{path}: normalisation std and input size must be positive")
+    if not 0.0 <= card.decision_threshold <= 1.0:  # NaN fails too: it would accept nothing
+        raise ModelCardError(
+            f"{path}: decision_threshold {card.decision_threshold} is not a probability (0-1)"
+        )
     return card
