@@ -44,6 +44,12 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     qtbot.waitUntil(lambda: s.stream == "stalled", timeout=5000)  # 80 frames, then silence
     assert window.status.badge.text() == "● STALLED" and "no image" in s.stream_reason
     assert s.stats.dropped > 0 and s.stats.fps_in > s.stats.fps_out
+    # Said in words, and no rate that the stream is no longer giving.
+    assert window.status.message.text().startswith("Stream stalled: connected, but no image")
+    assert window.status.rates.text() == "in – · out –"
+    window.actions["freeze"].trigger()
+    assert [text for text, _ in badges(s)][-2:] == ["FROZEN", "STALLED"]
+    window.actions["freeze"].trigger()
     window.actions["record"].trigger()
     qtbot.waitUntil(lambda: s.recording is None, timeout=5000)
     (recorded,) = tmp_path.glob("vesselscope-recording-*.mhd")
@@ -62,3 +68,16 @@ def test_closing_the_window_stops_the_stream(qtbot, tmp_path):
     assert not worker.isRunning()
     streams = [t.name for t in threading.enumerate() if t.name.endswith("fakelive://1000")]
     assert streams == []  # the receiver and watchdog threads of the stream are gone too
+
+
+def test_a_stream_without_an_image_yet_says_why_instead_of_a_black_view():
+    from vesselscope.gui.hud import hud_lines
+    from vesselscope.gui.state import SourceInfo, ViewerState
+
+    state = ViewerState()
+    state.update(source=SourceInfo("igtl://scanner:18944", None, None, None))
+    state.update(stream="disconnected", stream_reason="cannot reach scanner:18944")
+    assert hud_lines(state) == [
+        "igtl://scanner:18944",
+        "No image yet (reconnecting: cannot reach scanner:18944)",
+    ]

@@ -49,6 +49,11 @@ def position_text(state: ViewerState) -> str:
 
 def hud_lines(state: ViewerState) -> list[str]:
     frame = state.frame
+    if state.source is not None and frame is None and state.source.live:
+        # nothing to show yet: say why, rather than a black view
+        word = display_state(state)
+        reason = f": {state.stream_reason}" if state.stream_reason else ""
+        return [source_name(state), f"No image yet ({word}{reason})"]
     if state.source is None or frame is None:
         return []
     lines = [source_name(state), position_text(state)]
@@ -71,6 +76,9 @@ def badges(state: ViewerState) -> list[tuple[str, str]]:
     word = display_state(state)
     if word in ("frozen", "stalled", "reconnecting", "connecting", "ended"):
         shown.append((word.upper(), STATE_COLOURS[word]))
+    link = _STREAM_WORDS.get(state.stream, state.stream)
+    if word == "frozen" and link in ("stalled", "reconnecting", "connecting", "ended"):
+        shown.append((link.upper(), STATE_COLOURS[link]))  # a frozen view hides a lost link
     if state.source is not None and not state.source.live and state.speed != 1.0:
         shown.append((f"{state.speed:g}x", STATE_COLOURS["paused"]))
     return shown

@@ -125,6 +125,11 @@ class ImageView(ZoomPanView):
     # -- screen-space painting -----------------------------------------------------------------
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
         if self.image.pixmap().isNull():
+            if self.state.source is not None and self.state.source.live:  # why it is black
+                painter.save()
+                painter.resetTransform()
+                draw_hud(painter, QRectF(self.viewport().rect()), hud_lines(self.state), [])
+                painter.restore()
             return
         painter.save()
         painter.resetTransform()

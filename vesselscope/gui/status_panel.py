@@ -27,6 +27,7 @@ class StatusPanel:
         self.device = QLabel(objectName="dim")
         self.message = QLabel()
         self.showing_error = False
+        self.showing_stream = False  # the message is the stream's state, cleared when live
         bar.addWidget(self.badge)
         bar.addWidget(self.message, 1)
         for label in (self.rates, self.dropped, self.latency, self.device):
@@ -35,7 +36,7 @@ class StatusPanel:
         self._changed("source")
 
     def say(self, text: str, error: bool = False) -> None:
-        self.showing_error = error
+        self.showing_error, self.showing_stream = error, False
         self.message.setStyleSheet("color: #ff7b72;" if error else "")
         self.message.setText(text)
         self.message.setToolTip(text)
@@ -47,13 +48,27 @@ class StatusPanel:
             self.badge.setText(f"● {word.upper()}")
             self.badge.setStyleSheet(f"background: {STATE_COLOURS.get(word, '#6b7480')};")
             self.badge.setToolTip(s.stream_reason or word)
-        if name in ("stats", "playing") and s.stats is not None:
+            link = s.source is not None and s.source.live
+            if link and word not in ("live", "frozen"):
+                # a lost link is said in words, not only by the badge's colour
+                reason = f": {s.stream_reason}" if s.stream_reason else ""
+                self.say(f"Stream {word}{reason}", error=word != "connecting")
+                self.showing_stream = True
+            elif self.showing_stream and (not link or word == "live"):
+                self.say("")
+        if name in ("stats", "playing", "stream") and s.stats is None:
+            # a source just opened: no figures yet, not the last source's
+            self.rates.setText("in – · out –")
+            self.dropped.setText("")
+            self.latency.setText("")
+        if name in ("stats", "playing", "stream") and s.stats is not None:
             stats = s.stats
-            moving = s.playing or (s.source is not None and s.source.live)
+            live = s.source is not None and s.source.live
+            moving = s.playing or (live and s.stream == "live")
             self.rates.setText(
                 f"in {stats.fps_in:4.1f} fps · out {stats.fps_out:4.1f} fps"
                 if moving
-                else "in – · out –"  # a paused cine has no rate; the last one would mislead
+                else "in – · out –"  # a paused cine or a lost stream has no rate; the last misleads
             )
             self.dropped.setText(f"dropped {stats.dropped}")
             self.dropped.setStyleSheet("color: #d9822b;" if stats.dropped else "")
