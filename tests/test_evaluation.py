@@ -187,3 +187,21 @@ def test_masks_named_like_the_images_must_pair_by_name(tmp_path):
     (tmp_path / "masks/0003.png").rename(tmp_path / "masks/0000.png")  # now every name pairs
     evaluation, _ = evaluate(source, Truth(tmp_path / "masks"), lambda _: _OneVesselDetector())
     assert evaluation.summary()["false_positives"] == 3
+
+
+def test_an_export_draws_the_layers_the_viewer_shows_and_names_vessels_as_it_does():
+    from dataclasses import replace
+
+    from vesselscope.evaluation.overlay import OverlayLayers, render_overlay, vessel_text
+    from vesselscope.frame import Frame
+
+    frame = Frame(np.full((120, 160), 60, np.uint8), SPACING, 0, 0.0, "")
+    vessel = replace(_vessel(60, 60, 20, 14), track_id=3)
+    result = FrameResult(0, 0.0, (vessel,), (vessel,), 0.5)
+    plain = render_overlay(frame, None)
+    assert vessel_text(vessel, track_ids=True) == "#3 Vessel 0.90"  # "Vessel", as on screen
+    assert np.array_equal(render_overlay(frame, result, layers=OverlayLayers(vessels=False)), plain)
+    with_ids = render_overlay(frame, result)
+    without = render_overlay(frame, result, layers=OverlayLayers(track_ids=False))
+    assert not np.array_equal(with_ids, without)  # the "#3 " is drawn only when asked
+    assert not np.array_equal(without, plain)

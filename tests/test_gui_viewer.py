@@ -19,8 +19,9 @@ from tests.test_gui_support import (
 )
 from vesselscope.detection.detector import Detector
 from vesselscope.detection.results import Vessel
+from vesselscope.evaluation.overlay import vessel_text
 from vesselscope.gui.hud import hud_lines
-from vesselscope.gui.overlay_items import LabelItem, vessel_text
+from vesselscope.gui.overlay_items import LabelItem
 
 KEYS = {"play": "Space", "step_back": "Left", "step_forward": "Right", "freeze": "F", "record": "R"}
 

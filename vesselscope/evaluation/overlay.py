@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -17,6 +19,17 @@ _SHIFT = 4  # fixed-point bits for sub-pixel drawing
 # An outline the classifier did not confirm in this frame (held by its edges or predicted)
 # is drawn thinner and says so instead of showing an older frame's score.
 STATE_TEXT = {"followed": "(edges)", "predicted": "(predicted)"}
+LABEL_NAMES = {"artery": "Artery", "vein": "Vein", "unknown": "Vessel"}
+
+
+@dataclass(frozen=True)
+class OverlayLayers:
+    """Which layers of a result are drawn: the viewer's toggles, so that an export shows what
+    the screen shows (replay and reports draw the defaults)."""
+
+    vessels: bool = True
+    rejected: bool = False
+    track_ids: bool = True
 
 
 def render_overlay(
@@ -24,7 +37,7 @@ def render_overlay(
     result: FrameResult | None,
     *,
     truth: list | None = None,
-    show_rejected: bool = False,
+    layers: OverlayLayers = OverlayLayers(),  # noqa: B008 - frozen, so one shared default is safe
 ) -> np.ndarray:
     """An RGB uint8 image of the frame with the result drawn on it."""
     image = frame.color.copy() if frame.color is not None else _grey_rgb(frame.pixels)
@@ -33,14 +46,20 @@ def render_overlay(
         _ellipse(image, ellipse, TRUTH_COLOUR, thickness, dashed=True)
     if result is None:
         return image
-    if show_rejected:
+    if layers.rejected:
         for candidate in result.rejected:
             _ellipse(image, candidate, REJECTED_COLOUR, 1)
-    for vessel in result.vessels:
+    for vessel in result.vessels if layers.vessels else ():
         colour = COLOURS[vessel.label]
         _ellipse(image, vessel, colour, thickness + (vessel.state == "detected"))
-        _label(image, vessel, colour)
+        _label(image, vessel_text(vessel, layers.track_ids), vessel, colour)
     return image
+
+
+def vessel_text(vessel: Vessel, track_ids: bool) -> str:
+    """A vessel's label, as on screen: "#3 Artery 0.93", "Vein (edges)"."""
+    text = f"{LABEL_NAMES[vessel.label]} {evidence(vessel)}"
+    return f"#{vessel.track_id} {text}" if track_ids and vessel.track_id is not None else text
 
 
 def evidence(vessel: Vessel) -> str:
@@ -76,10 +95,9 @@ def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed
         )
 
 
-def _label(image: np.ndarray, vessel: Vessel, colour: tuple) -> None:
-    text = f"#{vessel.track_id} " if vessel.track_id is not None else ""
-    text += f"{vessel.label[0].upper() if vessel.label != 'unknown' else '?'} {evidence(vessel)}"
-    scale = max(0.35, min(image.shape[:2]) / 1200)
+def _label(image: np.ndarray, text: str, vessel: Vessel, colour: tuple) -> None:
+    # about 13 px tall on a 512 px frame, readable at the size the image is saved
+    scale = max(0.4, min(image.shape[:2]) / 900)
     (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 3)
     # beside the outline, but never cut off by the image's edge
     x = min(max(int(vessel.cx + vessel.a * 0.7), 0), image.shape[1] - width)

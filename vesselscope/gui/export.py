@@ -19,7 +19,7 @@ from PyQt6.QtCore import QObject, QThread, pyqtSignal
 from vesselscope.detection.detector import Detector, DetectorSettings
 from vesselscope.detection.results import FrameResult
 from vesselscope.errors import SourceError
-from vesselscope.evaluation.overlay import render_overlay
+from vesselscope.evaluation.overlay import OverlayLayers, render_overlay
 from vesselscope.frame import Frame
 from vesselscope.gui.reporting import collecting_warnings, describe_error
 from vesselscope.gui.worker import yield_to_the_gui
@@ -30,8 +30,10 @@ from vesselscope.writers.video import VideoRecorder
 Pair = tuple[Frame, FrameResult | None]
 
 
-def write_png(path: str | Path, frame: Frame, result: FrameResult | None, rejected: bool) -> Path:
-    image = render_overlay(frame, result, show_rejected=rejected)
+def write_png(
+    path: str | Path, frame: Frame, result: FrameResult | None, layers: OverlayLayers
+) -> Path:
+    image = render_overlay(frame, result, layers=layers)
     ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     if not ok:
         raise SourceError(path, "OpenCV could not encode the PNG")
@@ -65,12 +67,12 @@ class CineExport(QThread):
         target: str | Path,
         pairs: Callable[[], Iterable[Pair]],
         fps: float | None,
-        rejected: bool,
+        layers: OverlayLayers,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.target = Path(target)
-        self._pairs, self._fps, self._rejected = pairs, fps, rejected
+        self._pairs, self._fps, self._layers = pairs, fps, layers
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -84,7 +86,7 @@ class CineExport(QThread):
                 if self._cancel.is_set():
                     break
                 recorder.spacing_mm = frame.spacing_mm
-                recorder.append(render_overlay(frame, result, show_rejected=self._rejected))
+                recorder.append(render_overlay(frame, result, layers=self._layers))
                 self.progressed.emit(count)
             recorder.close()
         except Exception as exc:  # reported, and no half-written video is left behind

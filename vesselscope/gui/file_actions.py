@@ -13,6 +13,7 @@ from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
 
 from vesselscope.annotations import load_annotations, save_annotations
+from vesselscope.evaluation.overlay import OverlayLayers
 from vesselscope.gui.background import run_in_background
 from vesselscope.gui.controller import Controller
 from vesselscope.gui.export import CineExport, detected_frames, write_png
@@ -90,6 +91,10 @@ class FileActions(QObject):
         )
         return path
 
+    def _layers(self) -> OverlayLayers:
+        s = self.state
+        return OverlayLayers(s.show_vessels, s.show_rejected, s.show_track_ids)
+
     def export_png(self) -> None:
         index = self.state.frame.index if self.state.frame is not None else 0
         path = self._ask_save("Export frame", f"vesselscope-frame-{index:04d}.png", "PNG (*.png)")
@@ -100,9 +105,9 @@ class FileActions(QObject):
         s = self.state
         if s.frame is None:
             return
-        frame, result = s.frame, s.result if s.show_vessels else None
+        frame, result, layers = s.frame, s.result, self._layers()
         run_in_background(
-            lambda: write_png(path, frame, result, s.show_rejected),
+            lambda: write_png(path, frame, result, layers),
             lambda written: self._say(f"Wrote {written}"),
             self._fail,
             self,
@@ -125,7 +130,7 @@ class FileActions(QObject):
             settings, spacing = c.detector_settings(), s.source.spacing_override
             total = s.source.frame_count
             make = partial(detected_frames, s.source.path, spacing, settings, c.make_detector)
-        self.export = CineExport(path, make, s.source.fps, s.show_rejected, self)
+        self.export = CineExport(path, make, s.source.fps, self._layers(), self)
         self.progress = QProgressDialog(
             "Exporting the annotated cine…", "Cancel", 0, total, self.window
         )

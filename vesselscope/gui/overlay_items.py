@@ -14,11 +14,9 @@ from PyQt6.QtCore import QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionGraphicsItem
 
-from vesselscope.detection.results import FrameResult, Vessel
-from vesselscope.evaluation.overlay import evidence
+from vesselscope.detection.results import FrameResult
+from vesselscope.evaluation.overlay import vessel_text
 from vesselscope.gui.theme import rejected_colour, vessel_colour
-
-LABEL_NAMES = {"artery": "Artery", "vein": "Vein", "unknown": "Vessel"}
 
 
 class Layer(QGraphicsItem):
@@ -115,11 +113,6 @@ def top_of(v: object) -> QPointF:
     theta = math.radians(v.angle_deg)
     half_height = math.hypot(v.a * math.sin(theta), v.b * math.cos(theta))
     return QPointF(v.cx, v.cy - half_height)
-
-
-def vessel_text(vessel: Vessel, track_ids: bool) -> str:
-    text = f"{LABEL_NAMES[vessel.label]} {evidence(vessel)}"
-    return f"#{vessel.track_id} {text}" if track_ids and vessel.track_id is not None else text
 
 
 def draw_result(

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from vesselscope.errors import SourceError
+
 
 @contextmanager
 def atomic_file(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
@@ -18,7 +20,11 @@ def atomic_file(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
     """
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        with open(temporary, "wb") as handle:
+        opened = open(temporary, "wb")  # noqa: SIM115 - closed by the with below
+    except OSError as exc:  # named as the file asked for, not our temporary one
+        raise SourceError(path, f"cannot write: {exc.strerror or exc}") from exc
+    try:
+        with opened as handle:
             yield handle
             handle.flush()
             if durable:
