@@ -143,7 +143,6 @@ def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_pa
 
 def test_an_atomic_write_that_cannot_start_names_the_file_asked_for(tmp_path):
     target = tmp_path / "no such folder" / "frame.png"
-    with pytest.raises(SourceError, match=r"frame.png: cannot write") as error:
-        with atomic_file(target):
-            pass
+    with pytest.raises(SourceError, match=r"frame.png: cannot write") as error, atomic_file(target):
+        pass
     assert error.value.path == str(target)  # not the hidden temporary beside it
