@@ -206,3 +206,13 @@ def test_view_command_line(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"wrote {shot}" in done.stdout
     assert cv2.imread(str(shot)).shape[0] > 100
+
+
+def test_a_recording_cut_off_says_so_after_it_opens_not_only_before(qtbot, tmp_path):
+    cine = write_test_cine(tmp_path, frames=12)
+    cine.write_bytes(cine.read_bytes()[: -48 * 64 * 5 - 10])  # the last 6 frames cut off
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, cine)
+    qtbot.waitUntil(lambda: "recovered 6 of the 12" in window.status.message.text(), timeout=5000)
+    qtbot.wait(200)
+    assert "recovered 6 of the 12" in window.status.message.text()  # not replaced by "Opened"

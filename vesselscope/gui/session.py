@@ -93,7 +93,8 @@ class Session:
             target = str(demo_cine_path()) if path == DEMO else path
             return open_source(target, spacing_mm=spacing_mm)
 
-        source = self.guard(load)
+        said: list[str] = []  # what opening warned of (a recording cut off), said once it is open
+        source = self.guard(load, notices=said)
         if source is _FAILED:
             return  # the source on screen, if any, stays open: a bad file costs nothing
         self.close()
@@ -104,6 +105,8 @@ class Session:
         count = None if live else len(source)
         info = SourceInfo(source.path, count, source.fps, source.spacing_mm, spacing_mm)
         self.sink.opened_source(info)
+        for message in said:  # after "Opened ...", which would otherwise hide them at once
+            self.sink.report_notice(message)
         player = self.guard(StreamPlayer if live else RecordingPlayer, self, source)
         if player is _FAILED:
             self.guard(source.close)
@@ -173,15 +176,21 @@ class Session:
         stats = Stats(self.rate_in.rate(), self.rate_out.rate(), self.dropped + extra, timings)
         self.sink.deliver(frame, result, stats)
 
-    def guard(self, call: Callable[..., T], *args: object) -> T | object:
-        """call(*args), reporting its warnings as notices and its failure as an error."""
+    def guard(
+        self, call: Callable[..., T], *args: object, notices: list[str] | None = None
+    ) -> T | object:
+        """call(*args), reporting its warnings as notices (or adding them to `notices`, for the
+        caller to report) and its failure as an error."""
         try:
             value, messages = collecting_warnings(call, *args)
         except Exception as exc:
             self.sink.report_failure(describe_error(exc))
             return _FAILED
-        for message in messages:
-            self.sink.report_notice(message)
+        if notices is not None:
+            notices.extend(messages)
+        else:
+            for message in messages:
+                self.sink.report_notice(message)
         return value
 
     def close(self) -> None:
