@@ -99,6 +99,30 @@ def test_a_jump_rebuilds_tracks_from_the_frames_before_it(qtbot, tmp_path, cine)
     assert detectors[-1].processed[-3:] == [6, 7, 8] and detectors[-1].resets >= 1
 
 
+def test_a_frame_stepped_back_to_shows_what_it_showed_and_settings_start_afresh(
+    qtbot, tmp_path, cine
+):
+    window, detectors = _window_keeping_detectors(qtbot, tmp_path)
+    open_and_wait(qtbot, window, cine)
+    for index in (1, 2, 3):
+        window.actions["step_forward"].trigger()
+        wait_for_frame(qtbot, window, index)
+    window.actions["step_back"].trigger()
+    wait_for_frame(qtbot, window, 2)
+    detector = detectors[-1]
+    # Nothing detected again, nothing reset: the tracks, their ids and labels stay as shown.
+    assert detector.processed == [0, 1, 2, 3] and detector.resets == 0
+    assert window.state.result.frame_index == 2
+    window.actions["step_forward"].trigger()
+    wait_for_frame(qtbot, window, 3)
+    window.actions["step_forward"].trigger()
+    wait_for_frame(qtbot, window, 4)
+    assert detector.processed == [0, 1, 2, 3, 4]  # 3 shown again, 4 carries the tracks on
+    window.state.update(threshold=0.9)  # new settings: what was shown no longer holds
+    qtbot.waitUntil(lambda: len(detector.processed) == 8)
+    assert detector.processed[5:] == [2, 3, 4]  # frame 4 again, its tracks rebuilt
+
+
 class SlowDetector(FakeDetector):
     """Slower than the cine's frame rate, as on a loaded machine: playback must skip frames."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from vesselscope.detection.results import FrameResult
 from vesselscope.errors import SourceError
 from vesselscope.gui.inbox import Commands
 from vesselscope.gui.pacing import Pacer
@@ -25,6 +26,11 @@ class RecordingPlayer:
         self.count = len(source)
         self.fps = source.fps or DEFAULT_FPS
         self.last = -1  # the frame on screen
+        self.tracked = -1  # the last frame the detector took, whose tracks it holds
+        # What was shown for each frame since the detector's settings last changed: a frame
+        # stepped back to while paused shows what it showed before, tracks and labels kept,
+        # instead of tracks rebuilt from a few frames (new ids, artery/vein not yet told).
+        self.shown: dict[int, FrameResult | None] = {}
         self.playing, self.speed, self.loop = False, 1.0, True
         self.pacer = Pacer(self.fps)
         self._seek: int | None = 0  # show the first frame as soon as the recording opens
@@ -85,7 +91,11 @@ class RecordingPlayer:
         self._show(due, keep_tracks=due > self.last)
 
     def _show(self, index: int, keep_tracks: bool = False) -> None:
-        if index != self.last + 1 and not keep_tracks:
+        if not self.playing and index != self.tracked + 1 and index in self.shown:
+            self.last = index
+            self.session.show(self.source[index], self.shown[index])
+            return
+        if index != self.tracked + 1 and not keep_tracks:
             # A jump: tracks from another moment would mislead, and new ones are shown only once
             # confirmed over a few frames, so rebuild them from the frames just before.
             self.session.reset_tracks()
@@ -96,11 +106,13 @@ class RecordingPlayer:
                     self.session.reset_tracks()
                     self.session.sink.report_notice(f"{exc} (tracks start at frame {index + 1})")
         frame = self.source[index]
-        self.last = index
-        self.session.deliver(frame)
+        self.last = self.tracked = index
+        self.shown[index] = self.session.deliver(frame)
 
     def refresh(self) -> None:
         """Detect the frame on screen again (new settings) unless playback will anyway."""
+        self.shown.clear()
+        self.tracked = -1  # the tracks were made under other settings: rebuild them
         if not self.playing and self.last >= 0 and self._seek is None:
             self._seek = self.last
 

@@ -168,8 +168,14 @@ class Session:
             return 0
         return max(0, self.settings.tracker.confirm_hits - 1)
 
-    def deliver(self, frame: Frame) -> None:
+    def deliver(self, frame: Frame) -> FrameResult | None:
+        """Detect `frame` and show it; its result."""
         result = self.detect(frame)
+        self.show(frame, result)
+        return result
+
+    def show(self, frame: Frame, result: FrameResult | None) -> None:
+        """Show `frame` with a result already known (detected now, or earlier)."""
         self.rate_out.tick()
         extra = self.player.extra_dropped() if self.player is not None else 0
         timings = result.timings_ms if result is not None else {}
