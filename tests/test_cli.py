@@ -97,10 +97,29 @@ def test_impossible_detector_options_are_refused_by_the_parser(capsys, option):
     assert f"argument {option[0]}: must be from" in capsys.readouterr().err
 
 
-def test_evaluate_on_a_simulated_uri_uses_the_simulator_s_own_truth(capsys):
-    assert main(["evaluate", "sim://femoral?frames=3&size=128,128&seed=2"]) == 0
+def test_evaluate_on_a_simulated_uri_uses_the_simulator_s_own_truth(tmp_path, capsys):
+    import json
+
+    uri = "sim://femoral?frames=3&size=128,128&seed=2"
+    assert main(["evaluate", uri, "--report", str(tmp_path / "report")]) == 0
     out = capsys.readouterr().out
     assert "frames                       3" in out and "frames_not_annotated         0" in out
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    # what was measured travels with the figures
+    assert (metrics["source"], metrics["truth"], metrics["preset"]) == (uri, uri, "general")
+    assert metrics["model"].endswith("vessel_classifier.onnx") and metrics["spacing_mm"]
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_info_on_a_folder_of_stills_gives_their_sizes_and_no_made_up_duration(tmp_path, capsys):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "0001.png"), np.zeros((40, 50), np.uint8))
+    cv2.imwrite(str(tmp_path / "0002.png"), np.zeros((60, 70), np.uint8))
+    assert main(["info", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "size:      50 x 40 to 70 x 60 px (2 sizes)" in out
+    assert "duration:  unknown (no frame rate)" in out
 
 
 def test_replay_skips_an_unreadable_still_and_goes_on_with_the_others(tmp_path, capsys):

@@ -24,5 +24,6 @@ def run(args: argparse.Namespace) -> int:
     with open_source_argument(args) as source:
         frames = tqdm(source, total=len(source), unit="frame", desc="convert")
         written = write_cine(args.out, frames, fps=source.fps)
-    print(f"wrote {written} ({len(source)} frames)")
+    count = len(source)
+    print(f"wrote {written} ({count} frame{'s' if count != 1 else ''})")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
             progress=lambda frames: tqdm(frames, total=len(source), unit="frame", desc="evaluate"),
         )
         summary = evaluation.summary()
+        # what was measured, so that two reports can be told apart
+        summary["source"], summary["truth"] = source.path, truth.name
+        summary["preset"], summary["spacing_mm"] = detector.settings.preset, source.spacing_mm
+        summary["model"] = None if folds else str(detector.classifier.model_path)
         summary["device"], summary["provider"] = detector.device, detector.provider
         if folds:
             summary["fold_models"] = folds.summary()
@@ -123,4 +126,6 @@ def _print(summary: dict) -> None:
             f"fold {number}: {fold['model']} at threshold {fold['threshold']} scored "
             f"{fold['frames_scored']} frames ({fold['images_held_out']} images held out)"
         )
-    print(json.dumps({"latency_ms": summary["latency_ms"]}, indent=1))
+    print(f"{'latency ms':28s} {'p50':>8s} {'p95':>8s} {'p99':>8s}")
+    for stage, p in summary["latency_ms"].items():
+        print(f"  {stage:26s} {p['p50']:8.2f} {p['p95']:8.2f} {p['p99']:8.2f}")

@@ -38,6 +38,7 @@ class Truth:
         """`path`: an annotation JSON or a folder of masks; with `annotations` given, only
         the name they are known by (a simulator's sim:// URI)."""
         self.path = Path(path)
+        self.name = os.fspath(path)  # as given: a sim:// URI is no path
         self.mask_label = mask_label
         if annotations is not None:
             self._annotations = annotations

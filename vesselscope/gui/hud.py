@@ -43,8 +43,10 @@ def position_text(state: ViewerState) -> str:
         if state.frozen:
             return f"Cine {state.index + 1} / {state.buffered}"
         return f"Live  ·  frame {frame.index}"
-    fps = source.fps or 30.0
-    return f"Frame {frame.index + 1} / {source.frame_count}  ·  {frame.index / fps:.2f} s"
+    position = f"Frame {frame.index + 1} / {source.frame_count}"
+    if source.fps is None:  # stills, or a recording without timing: no time to make up
+        return position
+    return f"{position}  ·  {frame.index / source.fps:.2f} s"
 
 
 def hud_lines(state: ViewerState) -> list[str]:

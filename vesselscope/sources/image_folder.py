@@ -79,3 +79,18 @@ def order_frames(folder: Path) -> list[Path]:
         if number == next_number:
             raise SourceError(folder, f"{first.name} and {second.name} have the same number")
     return [path for _, path in numbered]
+
+
+def image_sizes(files: list[Path]) -> list[tuple[int, int]]:
+    """(width, height) of each readable image, from its header alone (fast over hundreds of
+    stills); an unreadable one is left out here and reported when its frame is read."""
+    from PIL import Image, UnidentifiedImageError
+
+    sizes = []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                sizes.append(image.size)
+        except (OSError, UnidentifiedImageError):
+            continue
+    return sizes

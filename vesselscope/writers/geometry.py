@@ -33,7 +33,7 @@ def write_sidecar(path: Path, spacing_mm: Spacing | None, fps: float | None) -> 
     if spacing_mm is not None:
         data["mm_per_pixel"] = [spacing_mm[0], spacing_mm[1]]
     if fps is not None:
-        data["fps"] = fps
+        data["fps"] = round(fps, 6)  # 30, not 30.000000000000007 from a median of steps
     path.write_text(json.dumps(data, indent=1))
     return path
 
