@@ -365,7 +365,7 @@ def test_compressed_bomb_inflates_no_further_than_declared(tmp_path):
         ({"NDims": 4}, "NDims = 4"),
         ({"ElementType": "MET_QUATERNION"}, "unknown ElementType"),
         ({"ElementNumberOfChannels": 2}, "ElementNumberOfChannels = 2"),
-        ({"ElementSpacing": "0 0.2"}, "not a positive size"),
+        ({"ElementSpacing": "-1 0.2"}, "not a positive size"),
         ({"ElementSpacing": "nan 1"}, "not a positive size"),
         ({"BinaryData": "False"}, "ASCII"),
         ({"CompressedData": "maybe"}, "neither True nor False"),
@@ -476,3 +476,11 @@ def test_damaged_files_open_or_raise_source_error(data):
                 assert len(shapes) <= 1 and all(len(shape) == 2 for shape in shapes)
             except SourceError:
                 pass
+
+
+def test_a_zero_spacing_means_unknown_and_can_be_given(tmp_path):
+    # some writers put zeros where they do not know the spacing (as DICOM's PixelSpacing 0)
+    path = make(tmp_path / "zero.mhd", volume(), ElementSpacing="0 0 1")
+    with pytest.warns(SpacingUnknownWarning):
+        assert open_source(path).spacing_mm is None
+    assert open_source(path, spacing_mm=0.2).spacing_mm == (0.2, 0.2)

@@ -132,7 +132,8 @@ def per_frame_fields(
             continue
         index = int(match[1])
         if match[2] == "ElementSpacing":
-            spacings[index] = spacing_of(fields, key, path)
+            if (spacing := spacing_of(fields, key, path)) is not None:
+                spacings[index] = spacing
             continue
         value = _numbers(fields, key, path, float)
         if len(value) != 1 or not math.isfinite(value[0]):
@@ -141,14 +142,18 @@ def per_frame_fields(
     return timestamps, spacings
 
 
-def spacing_of(fields: dict[str, str], key: str, path: str) -> Spacing:
-    """An `x y [z]` spacing field as (row, col): MetaImage lists the column spacing first."""
+def spacing_of(fields: dict[str, str], key: str, path: str) -> Spacing | None:
+    """An `x y [z]` spacing field as (row, col): MetaImage lists the column spacing first.
+
+    A zero is how some writers say "not known" (as DICOM's PixelSpacing 0): None, so that the
+    spacing is reported unknown and can be given with --spacing, rather than the file refused.
+    """
     values = _numbers(fields, key, path, float)
     if len(values) < 2:
         raise SourceError(path, f"{key} = {fields[key]!r} needs at least two values")
-    spacing = check_spacing(path, (values[1], values[0]))
-    assert spacing is not None  # check_spacing returns None only when given None
-    return spacing
+    if values[0] == 0 or values[1] == 0:
+        return None
+    return check_spacing(path, (values[1], values[0]))
 
 
 def _data_file(fields: dict[str, str], path: str) -> Path | None:
