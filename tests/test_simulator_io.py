@@ -171,6 +171,9 @@ def test_demo_cine_is_made_once_and_remade_when_stale(tmp_path, monkeypatch):
     demo_cine_path()
     assert json.loads(stamp.read_text())["simulator_version"] != -1
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])  # a cached cine cut short is simulated again
+    assert demo_cine_path() == path and path.read_bytes() == whole
 
 
 def test_presets_are_in_millimetres_and_plausible():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -32,9 +33,19 @@ def demo_cine_path() -> Path:
     cine = folder / DEMO_NAME
     stamp = folder / (DEMO_NAME + ".json")
     expected = {"simulator_version": SIMULATOR_VERSION, **DEMO}
-    if _read_stamp(stamp) == expected and cine.exists() and truth_path(cine).exists():
+    stamped = _read_stamp(stamp)
+    # The stamp also records the cine's size: a cached file cut short or changed since is
+    # simulated again rather than played in part.
+    if (
+        isinstance(stamped, dict)
+        and {k: v for k, v in stamped.items() if k != "bytes"} == expected
+        and cine.exists()
+        and stamped.get("bytes") == cine.stat().st_size
+        and truth_path(cine).exists()
+    ):
         return cine
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_scratch(folder)
     # A private scratch folder in the cache keeps the final file names (the truth file records
     # the cine's name) and sits on the same file system, so the renames below are atomic.
     scratch = folder / f".demo-{uuid.uuid4().hex[:12]}"
@@ -48,9 +59,10 @@ def demo_cine_path() -> Path:
             size=tuple(DEMO["size"]),
             spacing_mm=DEMO["spacing_mm"],
         )
+        size = os.path.getsize(written)
         os.replace(written, cine)
         os.replace(truth, truth_path(cine))
-        (scratch / "stamp.json").write_text(json.dumps(expected))
+        (scratch / "stamp.json").write_text(json.dumps({**expected, "bytes": size}))
         os.replace(scratch / "stamp.json", stamp)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -62,3 +74,13 @@ def _read_stamp(stamp: Path) -> dict | None:
         return json.loads(stamp.read_text())
     except (OSError, ValueError):
         return None
+
+
+def _remove_stale_scratch(folder: Path) -> None:
+    """Scratch folders of a simulation killed part-way (an hour old: none still in use)."""
+    for scratch in folder.glob(".demo-*"):
+        try:
+            if time.time() - scratch.stat().st_mtime > 3600:
+                shutil.rmtree(scratch, ignore_errors=True)
+        except OSError:
+            continue
