@@ -205,3 +205,14 @@ def test_an_export_draws_the_layers_the_viewer_shows_and_names_vessels_as_it_doe
     without = render_overlay(frame, result, layers=OverlayLayers(track_ids=False))
     assert not np.array_equal(with_ids, without)  # the "#3 " is drawn only when asked
     assert not np.array_equal(without, plain)
+
+
+def test_pixels_taller_than_wide_are_exported_square_so_a_round_vessel_stays_round():
+    from vesselscope.evaluation.overlay import square_pixels
+
+    image = np.zeros((20, 40, 3), np.uint8)  # 0.1 mm rows, 0.05 mm columns: 2 x 2 mm
+    square, spacing = square_pixels(image, (0.1, 0.05))
+    assert square.shape == (40, 40, 3) and spacing == (0.05, 0.05)
+    same, kept = square_pixels(image, (0.075, 0.075))
+    assert same is image and kept == (0.075, 0.075)
+    assert square_pixels(image, None)[0] is image  # no spacing: nothing to go by

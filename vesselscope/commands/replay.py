@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from vesselscope.evaluation.metrics import percentiles
-    from vesselscope.evaluation.overlay import render_overlay
+    from vesselscope.evaluation.overlay import render_overlay, square_pixels
     from vesselscope.writers.video import VideoRecorder
 
     for path in (args.out, args.json):
@@ -65,8 +65,10 @@ def run(args: argparse.Namespace) -> int:
                 if lines:
                     lines.write(json.dumps(result.to_json()) + "\n")
                 if video:
-                    video.spacing_mm = frame.spacing_mm
-                    video.append(render_overlay(frame, result))
+                    image, video.spacing_mm = square_pixels(
+                        render_overlay(frame, result), frame.spacing_mm
+                    )
+                    video.append(image)
         finally:
             if video:
                 video.close()

@@ -56,6 +56,17 @@ def render_overlay(
     return image
 
 
+def square_pixels(image: np.ndarray, spacing_mm: tuple | None) -> tuple[np.ndarray, tuple | None]:
+    """The image resampled so that its pixels are square in mm (at the finer of the two
+    spacings), with that spacing: an export shows a round vessel round, as the viewer does."""
+    if spacing_mm is None or abs(spacing_mm[0] - spacing_mm[1]) <= 0.01 * min(spacing_mm):
+        return image, spacing_mm
+    finest = min(spacing_mm)
+    rows = round(image.shape[0] * spacing_mm[0] / finest)
+    cols = round(image.shape[1] * spacing_mm[1] / finest)
+    return cv2.resize(image, (cols, rows), interpolation=cv2.INTER_LINEAR), (finest, finest)
+
+
 def vessel_text(vessel: Vessel, track_ids: bool) -> str:
     """A vessel's label, as on screen: "#3 Artery 0.93", "Vein (edges)"."""
     text = f"{LABEL_NAMES[vessel.label]} {evidence(vessel)}"

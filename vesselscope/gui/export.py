@@ -1,6 +1,7 @@
 """Exports: the annotated frame as PNG, the annotated cine as mp4 (in a thread, cancellable).
 
-Both draw with the core's render_overlay, so an exported cine matches `vesselscope replay`'s.
+Both draw with the core's render_overlay, so an exported cine matches `vesselscope replay`'s,
+with pixels made square in mm (square_pixels) as the viewer shows them.
 Exports carry no patient identifiers: PNG and mp4 get pixels and the overlay only (no text
 chunks, no DICOM header), the mp4's sidecar holds only spacing and frame rate, and the suggested
 file names never repeat the source's name, which may contain a patient's.
@@ -19,7 +20,7 @@ from PyQt6.QtCore import QObject, QThread, pyqtSignal
 from vesselscope.detection.detector import Detector, DetectorSettings
 from vesselscope.detection.results import FrameResult
 from vesselscope.errors import SourceError
-from vesselscope.evaluation.overlay import OverlayLayers, render_overlay
+from vesselscope.evaluation.overlay import OverlayLayers, render_overlay, square_pixels
 from vesselscope.frame import Frame
 from vesselscope.gui.reporting import collecting_warnings, describe_error
 from vesselscope.gui.worker import yield_to_the_gui
@@ -33,7 +34,7 @@ Pair = tuple[Frame, FrameResult | None]
 def write_png(
     path: str | Path, frame: Frame, result: FrameResult | None, layers: OverlayLayers
 ) -> Path:
-    image = render_overlay(frame, result, layers=layers)
+    image, _ = square_pixels(render_overlay(frame, result, layers=layers), frame.spacing_mm)
     ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     if not ok:
         raise SourceError(path, "OpenCV could not encode the PNG")
@@ -85,8 +86,9 @@ class CineExport(QThread):
             for count, (frame, result) in enumerate(self._pairs(), start=1):
                 if self._cancel.is_set():
                     break
-                recorder.spacing_mm = frame.spacing_mm
-                recorder.append(render_overlay(frame, result, layers=self._layers))
+                image = render_overlay(frame, result, layers=self._layers)
+                image, recorder.spacing_mm = square_pixels(image, frame.spacing_mm)
+                recorder.append(image)
                 self.progressed.emit(count)
             recorder.close()
         except Exception as exc:  # reported, and no half-written video is left behind
