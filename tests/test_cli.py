@@ -132,3 +132,20 @@ def test_replay_skips_an_unreadable_still_and_goes_on_with_the_others(tmp_path, 
         assert main(["replay", str(tmp_path), "--spacing", "0.1", "--no-track"]) == 0
     out = capsys.readouterr().out
     assert "replayed 2 frames" in out and "1 unreadable frame(s) skipped" in out
+
+
+def test_the_viewer_without_a_display_says_so_in_one_line(monkeypatch, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert main(["view", "sim://femoral"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesselscope: error: no display") and "replay" in err
+
+
+def test_evaluate_of_the_built_in_demo_cine_uses_the_demo_s_preset(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VESSELSCOPE_CACHE", str(tmp_path))
+    assert main(["evaluate"]) == 0  # as `vesselscope demo` detects it
+    assert "preset                       femoral" in capsys.readouterr().out
+    assert main(["evaluate", "--preset", "general"]) == 0  # unless told otherwise
+    assert "preset                       general" in capsys.readouterr().out

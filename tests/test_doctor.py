@@ -46,6 +46,32 @@ def test_doctor_fails_with_a_sentence_when_no_opencl_device_exists(capsys, monke
     assert "No usable OpenCL device" in out
 
 
+def test_doctor_fails_when_the_installation_lacks_a_kernel_file_or_the_model(
+    capsys, monkeypatch, tmp_path
+):
+    pytest.importorskip("pyopencl")
+    from vesselscope.candidates import programs
+    from vesselscope.classifier import engine
+
+    code = main(["doctor"])
+    out = capsys.readouterr().out
+    assert code == 0 and "the shipped kernels build and find a test lumen" in out
+    assert "shipped classifier vessel_classifier.onnx matches its card" in out
+    # an installation without the kernels' header, as a packaging that copied only *.cl
+    partial = tmp_path / "kernels"
+    partial.mkdir()
+    for kernel in programs.KERNEL_DIRS[0].glob("*.cl"):
+        (partial / kernel.name).write_text(kernel.read_text())
+    monkeypatch.setattr(programs, "KERNEL_DIRS", (partial,))
+    monkeypatch.setattr(programs, "_programs", {})  # built ones would hide the missing file
+    monkeypatch.setattr(engine, "DEFAULT_MODEL", tmp_path / "missing.onnx")
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "problem: FileNotFoundError: OpenCL kernel vector_lanes.h not found" in out
+    assert "problem: the shipped classifier: vessel classifier model not found" in out
+    assert "The installation is incomplete" in out
+
+
 def test_doctor_refuses_a_device_that_does_not_exist(capsys):
     assert main(["doctor", "--device", "7:3"]) == 1
     assert "no OpenCL device '7:3'" in capsys.readouterr().out
@@ -65,3 +91,11 @@ def test_bad_input_is_one_line_on_stderr_not_a_traceback(tmp_path, capsys):
     assert err.startswith("vesselscope: error: ") and "x.png" in err
     assert "Traceback" not in err
     assert doctor  # the module imports without Qt, OpenCL or ONNX Runtime being loaded
+
+
+def test_a_frozen_application_starts_itself_not_python_minus_m(monkeypatch):
+    from vesselscope.self_command import vesselscope_command
+
+    assert vesselscope_command() == [sys.executable, "-m", "vesselscope"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # as PyInstaller sets it
+    assert vesselscope_command() == [sys.executable]  # the application, which takes no -m

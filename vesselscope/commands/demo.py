@@ -4,10 +4,9 @@ there, a headless replay with its summary when not (a server, CI, an SSH session
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
 from vesselscope.commands import replay, view
+from vesselscope.commands.view import has_display
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -18,12 +17,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--headless", action="store_true", help="replay headless even when a display exists"
     )
     parser.set_defaults(run=run)
-
-
-def has_display() -> bool:
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def run(args: argparse.Namespace) -> int:

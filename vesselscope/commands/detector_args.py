@@ -10,15 +10,26 @@ from vesselscope.detection.detector import Detector, DetectorSettings
 
 
 def add_preset_device_model(
-    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, remembered: bool = False
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *,
+    remembered: bool = False,
+    demo_aware: bool = False,
 ) -> None:
-    """--preset, --device, --model; `remembered`: unset means the viewer's last choice."""
+    """--preset, --device, --model; `remembered`: unset means the viewer's last choice;
+    `demo_aware`: unset means general, or the demo cine's own preset when SOURCE is left out
+    (open_source_argument fills it in), as `vesselscope demo` uses."""
     default_model = "the one last used" if remembered else "the shipped model"
+    if remembered:
+        default_preset = "the one last used"
+    elif demo_aware:
+        default_preset = "general; femoral for the built-in demo cine"
+    else:
+        default_preset = "general"
     parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
-        default=None if remembered else "general",
-        help=f"candidate preset (default: {'the one last used' if remembered else 'general'})",
+        default=None if remembered or demo_aware else "general",
+        help=f"candidate preset (default: {default_preset})",
     )
     parser.add_argument("--device", help="OpenCL device: gpu, cpu, PLATFORM:DEVICE or numpy")
     parser.add_argument(
@@ -29,7 +40,7 @@ def add_preset_device_model(
 
 def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("detector")
-    add_preset_device_model(group)
+    add_preset_device_model(group, demo_aware=True)
     group.add_argument(
         "--threshold",
         type=within(float, 0.0, 1.0),
@@ -47,7 +58,7 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
 
 def detector_settings_from_arguments(args: argparse.Namespace) -> DetectorSettings:
     return DetectorSettings(
-        preset=args.preset,
+        preset=args.preset or "general",
         device=args.device,
         model=args.model,
         threshold=args.threshold,

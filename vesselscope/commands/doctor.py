@@ -8,10 +8,10 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from vesselscope import __version__
+from vesselscope.self_command import vesselscope_command
 
 _PACKAGES = (
     "numpy",
@@ -31,21 +31,70 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "doctor", help="check OpenCL, ONNX Runtime, Qt and versions on this machine"
     )
     parser.add_argument("--device", help="OpenCL device to check: gpu, cpu or PLATFORM:DEVICE")
+    # doctor's own child process: start Qt and say what it got (a plugin that fails aborts)
+    parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.qt_probe:
+        return _qt_probe()
     python = platform.python_version()
     print(f"VesselScope {__version__} on Python {python} ({platform.platform()})")
     _print_versions()
     opencl_ok = _check_opencl(args.device)
+    search_ok = _check_search(args.device if opencl_ok else "numpy")
     _check_onnx()
+    model_ok = _check_model()
     _check_qt()
     if not opencl_ok:
         print("\nNo usable OpenCL device: the candidate search will run on the slower NumPy path.")
         return 1
+    if not (search_ok and model_ok):
+        print("\nThe installation is incomplete: see the problems above.")
+        return 1
     print("\nAll checks passed.")
     return 0
+
+
+def _check_search(device: str | None) -> bool:
+    """The shipped kernels (or the NumPy reference) find a lumen in a small frame."""
+    import numpy as np
+
+    from vesselscope.candidates import CandidateSearch
+    from vesselscope.frame import Frame
+
+    rows, cols = np.mgrid[:96, :96]
+    pixels = np.where((rows - 48) ** 2 + (cols - 48) ** 2 < 15**2, 20, 130).astype(np.uint8)
+    print("\nCandidate search:")
+    try:
+        search = CandidateSearch("general", device=device)
+        found = search.search(Frame(pixels, (0.2, 0.2), 0, 0.0, "doctor"))
+    except Exception as exc:  # a kernel file missing from the installation, a build error
+        print(f"  problem: {type(exc).__name__}: {exc}")
+        return False
+    if not found or abs(found[0].cx - 48) > 3 or abs(found[0].cy - 48) > 3:
+        print("  problem: the search missed a plain dark disc in a test frame")
+        return False
+    what = (
+        "the NumPy reference"
+        if search.backend == "NumPy reference"
+        else "the shipped kernels build and"
+    )
+    print(f"  {what} find a test lumen")
+    return True
+
+
+def _check_model() -> bool:
+    from vesselscope.classifier import VesselClassifier
+
+    try:
+        classifier = VesselClassifier()
+    except Exception as exc:  # missing, or not the network its card describes
+        print(f"  problem: the shipped classifier: {exc}")
+        return False
+    print(f"  shipped classifier {classifier.model_path.name} matches its card")
+    return True
 
 
 def _print_versions() -> None:
@@ -113,14 +162,17 @@ def nvidia_driver_loaded() -> bool:
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
 
 
+def _qt_probe() -> int:
+    from PyQt6.QtCore import PYQT_VERSION_STR, QT_VERSION_STR
+    from PyQt6.QtGui import QGuiApplication
+
+    _app = QGuiApplication([])
+    print(QT_VERSION_STR, PYQT_VERSION_STR, QGuiApplication.platformName())
+    return 0
+
+
 def _check_qt() -> None:
     # In a child process: a Qt platform plugin that cannot start aborts the whole process.
-    code = (
-        "from PyQt6.QtCore import QT_VERSION_STR, PYQT_VERSION_STR\n"
-        "from PyQt6.QtGui import QGuiApplication\n"
-        "app = QGuiApplication([])\n"
-        "print(QT_VERSION_STR, PYQT_VERSION_STR, QGuiApplication.platformName())\n"
-    )
     print("\nQt:")
     checks = [("offscreen", {"QT_QPA_PLATFORM": "offscreen"})]
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
@@ -128,7 +180,7 @@ def _check_qt() -> None:
     else:
         print("  display: none (DISPLAY is not set): the viewer needs one, replay does not")
     for label, env in checks:
-        result = _run_python(code, env)
+        result = _run_probe(env)
         if result.returncode == 0 and result.stdout.strip():
             qt, pyqt, plugin = result.stdout.split()
             print(f"  {label}: Qt {qt} (PyQt {pyqt}) platform '{plugin}' works")
@@ -137,10 +189,10 @@ def _check_qt() -> None:
             print(f"  {label}: not available ({last[:160]})")
 
 
-def _run_python(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_probe(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            [sys.executable, "-c", code],
+            [*vesselscope_command(), "doctor", "--qt-probe"],
             env={**os.environ, **env},
             capture_output=True,
             text=True,

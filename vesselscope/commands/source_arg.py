@@ -29,8 +29,11 @@ def open_source_argument(
     `detecting=True` refuses a recording without pixel spacing unless --spacing gives one."""
     if args.source is None:
         from vesselscope.simulator import demo_cine_path  # simulated once, then cached
+        from vesselscope.simulator.demo import DEMO
 
         args.source = str(demo_cine_path())
+        if getattr(args, "preset", "") is None:  # what `vesselscope demo` detects it with
+            args.preset = DEMO["preset"]
     source = open_source(args.source, spacing_mm=args.spacing)
     if recording and not source.seekable:
         source.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from vesselscope.commands.arg_types import spacing_mm
 from vesselscope.commands.detector_args import add_preset_device_model
@@ -51,7 +53,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(args: argparse.Namespace) -> int:
+    if not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
+        # Qt would abort the process with a page about platform plugins
+        print(
+            "vesselscope: error: no display (DISPLAY is not set): the viewer needs one; "
+            "`vesselscope replay` works without (or set QT_QPA_PLATFORM=offscreen)",
+            file=sys.stderr,
+        )
+        return 2
     # Qt is imported here, not at the top: the other commands must work without a display.
     from vesselscope.gui.app import ViewerOptions, run_viewer
 

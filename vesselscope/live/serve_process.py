@@ -10,10 +10,11 @@ import os
 import queue
 import re
 import subprocess
-import sys
 import threading
 from collections import deque
 from pathlib import Path
+
+from vesselscope.self_command import vesselscope_command
 
 _LISTENING = re.compile(r" on (\S+):(\d+) at ")
 STARTUP_TIMEOUT_S = 20.0
@@ -102,7 +103,7 @@ class ServerProcess:
 
 def serve_process(source: str, *args: str, port: int = 0) -> ServerProcess:
     """`python -m vesselscope serve SOURCE ARGS...` in a child process."""
-    return ServerProcess([sys.executable, "-m", "vesselscope", "serve", source, *args], port)
+    return ServerProcess([*vesselscope_command(), "serve", source, *args], port)
 
 
 def _repo_root() -> str:
