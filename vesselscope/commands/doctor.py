@@ -38,7 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.qt_probe:
-        return _qt_probe()
+        from vesselscope.gui.qt_probe import probe
+
+        return probe()
     python = platform.python_version()
     print(f"VesselScope {__version__} on Python {python} ({platform.platform()})")
     _print_versions()
@@ -160,15 +162,6 @@ def _check_onnx() -> None:
 
 def nvidia_driver_loaded() -> bool:
     return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
-
-
-def _qt_probe() -> int:
-    from PyQt6.QtCore import PYQT_VERSION_STR, QT_VERSION_STR
-    from PyQt6.QtGui import QGuiApplication
-
-    _app = QGuiApplication([])
-    print(QT_VERSION_STR, PYQT_VERSION_STR, QGuiApplication.platformName())
-    return 0
 
 
 def _check_qt() -> None:
