@@ -149,3 +149,16 @@ def test_evaluate_of_the_built_in_demo_cine_uses_the_demo_s_preset(tmp_path, mon
     assert "preset                       femoral" in capsys.readouterr().out
     assert main(["evaluate", "--preset", "general"]) == 0  # unless told otherwise
     assert "preset                       general" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["bench", "nosuch.mha", "--stage", "classifier"], "drop nosuch.mha"),
+        (["bench", "nosuch.mha", "--recall", "sim://femoral?frames=1"], "--recall measures DATA"),
+        (["bench", "--recall", "{tmp}"], "--recall on images needs --spacing MM"),
+    ],
+)
+def test_bench_says_what_it_does_not_use_rather_than_ignore_it(tmp_path, capsys, argv, said):
+    assert main([part.format(tmp=tmp_path) for part in argv]) == 2
+    assert said in capsys.readouterr().err

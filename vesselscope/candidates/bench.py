@@ -135,9 +135,14 @@ def bench_candidates(
     )
 
 
+def describe_sizes(shapes: list[tuple[int, int]]) -> str:
+    """ "512 x 512", or "512 x 512 to 761 x 632" for frames (rows, cols) of several sizes."""
+    sizes = sorted(shapes, key=lambda shape: shape[0] * shape[1])
+    return " to ".join(f"{cols} x {rows}" for rows, cols in dict.fromkeys((sizes[0], sizes[-1])))
+
+
 def report_lines(source: str, r: BenchReport) -> list[str]:
-    sizes = sorted(r.shapes, key=lambda shape: shape[0] * shape[1])
-    size = " to ".join(f"{cols} x {rows}" for rows, cols in dict.fromkeys((sizes[0], sizes[-1])))
+    size = describe_sizes(r.shapes)
     lines = [
         f"candidate search on {source}: {r.frames} frames of {size} px at "
         f"{r.spacing_mm[1]:.4f} mm/px, preset {r.preset}, top {r.top_k}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,8 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "source",
         nargs="?",
-        default=STANDARD_CINE,
-        help=f"file, folder or URI (default: {STANDARD_CINE})",
+        help=f"recording, folder or sim:// URI (default: {STANDARD_CINE})",
     )
     parser.add_argument(
         "--stage",
@@ -61,16 +61,33 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="DATA",
         help="measure top-K recall on a usgra-seg folder or a sim:// URI instead",
     )
+    parser.add_argument(
+        "--threshold",
+        type=within(float, 0.0, 1.0),
+        help="pipeline: P(vessel) to accept (default: the card's)",
+    )
+    parser.add_argument(
+        "--no-track",
+        action="store_true",
+        help="pipeline: frames are independent images (a folder of stills): no tracking",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    ignored = "--recall measures DATA" if args.recall else None
+    if not ignored and args.stage == "classifier":
+        ignored = "--stage classifier times generated crops"
+    if ignored and args.source is not None:
+        print(f"vesselscope: error: {ignored}, not a SOURCE: drop {args.source}", file=sys.stderr)
+        return 2
     if args.recall:
         args.top_k = args.top_k or 10
         return _recall(args)
     if args.stage == "classifier":
         return _bench_classifier(args)
+    args.source = args.source or STANDARD_CINE
     frames = _frames(args)
     if args.stage == "pipeline":
         return _bench_pipeline(args, frames)
@@ -81,6 +98,8 @@ def _frames(args: argparse.Namespace) -> list:
     from vesselscope.sources import open_source
 
     with open_source(args.source, spacing_mm=args.spacing) as source:
+        if not source.seekable:
+            raise SourceError(args.source, "is a live stream; bench measures a recording")
         count = min(len(source), args.frames or len(source))
         frames = [source[i] for i in range(count)]
     if not frames:
@@ -95,7 +114,12 @@ def _bench_pipeline(args: argparse.Namespace, frames: list) -> int:
     from vesselscope.detection.detector import DetectorSettings
 
     settings = DetectorSettings(
-        preset=args.preset, device=args.device, model=args.model, top_k=args.top_k
+        preset=args.preset,
+        device=args.device,
+        model=args.model,
+        threshold=args.threshold,
+        top_k=args.top_k,
+        track=not args.no_track,
     )
     report = bench_pipeline(frames, settings)
     if args.json:
@@ -151,9 +175,8 @@ def _recall(args: argparse.Namespace) -> int:
             spacing = source.spacing_mm[1] if source.spacing_mm else None
     else:
         if args.spacing is None:
-            raise SystemExit(
-                "vesselscope: error: --recall on images needs --spacing MM "
-                "(about 0.075 fits usgra-seg)"
+            raise SourceError(
+                args.recall, "--recall on images needs --spacing MM (about 0.075 fits usgra-seg)"
             )
         result = usgra_recall(Path(args.recall), search, args.spacing)
         spacing = args.spacing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from vesselscope.candidates.bench import describe_sizes
 from vesselscope.detection.detector import Detector, DetectorSettings
 from vesselscope.evaluation.metrics import percentiles
 from vesselscope.frame import Frame
@@ -28,6 +29,7 @@ def bench_pipeline(frames: list[Frame], settings: DetectorSettings) -> dict:
     return {
         "frames": len(frames),
         "frame_shape": list(frames[0].shape),
+        "frame_shapes": [list(shape) for shape in dict.fromkeys(f.shape for f in frames)],
         "spacing_mm": list(detector.search.plan_for(frames[0]).spacing_mm),
         "device": detector.device,
         "provider": detector.provider,
@@ -40,9 +42,9 @@ def bench_pipeline(frames: list[Frame], settings: DetectorSettings) -> dict:
 
 
 def pipeline_lines(source: str, report: dict) -> list[str]:
-    rows, cols = report["frame_shape"]
+    size = describe_sizes([tuple(shape) for shape in report["frame_shapes"]])
     lines = [
-        f"source:   {source} ({report['frames']} frames of {cols}x{rows}, "
+        f"source:   {source} ({report['frames']} frames of {size} px, "
         f"{report['spacing_mm'][1]:.4f} mm/px)",
         f"device:   {report['device']}",
         f"provider: {report['provider']}",
