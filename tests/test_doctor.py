@@ -74,7 +74,10 @@ def test_doctor_fails_when_the_installation_lacks_a_kernel_file_or_the_model(
 
 def test_doctor_refuses_a_device_that_does_not_exist(capsys):
     assert main(["doctor", "--device", "7:3"]) == 1
-    assert "no OpenCL device '7:3'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no OpenCL device '7:3'" in out
+    assert "matches --device 7:3: commands given it stop with an error" in out
+    assert "NumPy path" not in out  # an explicit device is not replaced
 
 
 def test_console_script_entry_point_runs_as_a_module():

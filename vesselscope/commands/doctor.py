@@ -49,6 +49,13 @@ def run(args: argparse.Namespace) -> int:
     _check_onnx()
     model_ok = _check_model()
     _check_qt()
+    if not opencl_ok and args.device:
+        # an explicit device is never replaced by another: the commands stop instead
+        print(
+            f"\nNo usable OpenCL device matches --device {args.device}: commands given it stop "
+            "with an error (without --device, the first GPU is used, else a CPU device)."
+        )
+        return 1
     if not opencl_ok:
         print("\nNo usable OpenCL device: the candidate search will run on the slower NumPy path.")
         return 1

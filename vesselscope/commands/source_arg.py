@@ -13,7 +13,7 @@ def add_source_argument(parser: argparse.ArgumentParser, *, optional: bool = Tru
     parser.add_argument(
         "source",
         nargs="?" if optional else None,
-        help="file, folder or stream URI (sim://femoral, igtl://host:port...)"
+        help="recording, folder or sim:// URI (a live igtl:// or capture:// stream: use view)"
         + ("; default: the built-in demo cine" if optional else ""),
     )
     parser.add_argument(
