@@ -162,3 +162,15 @@ def test_evaluate_of_the_built_in_demo_cine_uses_the_demo_s_preset(tmp_path, mon
 def test_bench_says_what_it_does_not_use_rather_than_ignore_it(tmp_path, capsys, argv, said):
     assert main([part.format(tmp=tmp_path) for part in argv]) == 2
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_serve_refuses_a_recording_without_spacing_and_an_impossible_device_name(tmp_path, capsys):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "0001.png"), np.full((32, 32), 80, np.uint8))
+    assert main(["serve", str(tmp_path), "--port", "0"]) == 2  # receivers would measure 1 mm
+    assert "pixel spacing unknown" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", str(tmp_path), "--device", "a name longer than twenty"])
+    assert "1 to 20 printable ASCII characters" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import argparse
 import signal
 
 from vesselscope.commands.arg_types import spacing_mm
+from vesselscope.errors import SourceError
 
 
 def _positive(text: str) -> float:
@@ -24,6 +25,16 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _device_name(text: str) -> str:
+    # An OpenIGTLink header holds the name in 20 bytes of ASCII: a longer one would reach the
+    # clients cut short (and a client asking for the whole name would never match).
+    if not text or len(text) > 20 or not (text.isascii() and text.isprintable()):
+        raise argparse.ArgumentTypeError(
+            f"device name must be 1 to 20 printable ASCII characters, got {text!r}"
+        )
+    return text
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
@@ -39,7 +50,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--fps", type=_positive, help="frames per second (default: the recording's, else 30)"
     )
     parser.add_argument("--loop", action="store_true", help="start again at the end")
-    parser.add_argument("--device", default="Image", help="device name in the messages (Image)")
+    parser.add_argument(
+        "--device",
+        type=_device_name,
+        default="Image",
+        help="device name in the messages, up to 20 ASCII characters (Image)",
+    )
     parser.add_argument("--spacing", type=spacing_mm, help="mm per pixel when the source has none")
     parser.set_defaults(run=run)
 
@@ -52,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
         print(line, flush=True)  # flushed: tests and scripts read it through a pipe
 
     with open_source(args.source, spacing_mm=args.spacing) as source:
+        if source.spacing_mm is None:
+            # every IMAGE message carries a spacing: a made-up one would be measured with
+            raise SourceError(
+                source.path,
+                "pixel spacing unknown, and each OpenIGTLink image carries one that receivers "
+                "measure with: give it with --spacing MM",
+            )
         server = ReplayServer(
             source,
             host=args.host,
@@ -61,10 +84,12 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             report=say,
         )
-        # SIGTERM (a service manager, a test) ends the replay as cleanly as Ctrl+C does.
+        # SIGTERM (a service manager, a test) and Ctrl+C end the replay alike, with its summary.
         signal.signal(signal.SIGTERM, lambda *_: server.stop())
+        signal.signal(signal.SIGINT, lambda *_: server.stop())
+        row, col = source.spacing_mm
         say(
-            f"serving {source.path} ({len(source)} frames, spacing {source.spacing_mm} mm) "
+            f"serving {source.path} ({len(source)} frames, {row:.4f} x {col:.4f} mm/px) "
             f"on {server.host}:{server.port} at {server.fps:g} fps"
             f"{', looping' if args.loop else ''}; device {args.device!r}"
         )
