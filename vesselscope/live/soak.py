@@ -132,12 +132,19 @@ def soak(
 
 
 def main(argv: list[str] | None = None) -> None:
+    # a soak tool, but its impossible values get a usage line, not a server that never starts
+    from vesselscope.commands.arg_types import within
+
     parser = argparse.ArgumentParser(prog="python -m vesselscope.live.soak", description=__doc__)
-    parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--minutes", type=within(float, 0.01, 24 * 60), default=10.0)
+    parser.add_argument("--fps", type=within(float, 1.0, 240.0), default=30.0)
     parser.add_argument("--step", choices=["auto", "candidates", "sleep"], default="auto")
-    parser.add_argument("--size", type=int, default=256, help="image rows and columns (256)")
-    parser.add_argument("--warmup", type=float, default=10.0, help="seconds before memory (10)")
+    parser.add_argument(
+        "--size", type=within(int, 32, 2048), default=256, help="image rows and columns (256)"
+    )
+    parser.add_argument(
+        "--warmup", type=within(float, 0.0, 3600.0), default=10.0, help="seconds before memory (10)"
+    )
     args = parser.parse_args(argv)
     print(soak(args.minutes * 60, args.fps, args.step, args.size, args.warmup), flush=True)
 
