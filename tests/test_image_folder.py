@@ -52,6 +52,17 @@ def test_bare_numbers_and_sidecar_beside_the_folder(tmp_path):
     assert source[2].timestamp_s == pytest.approx(2 / 12.5)
 
 
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_a_misspelt_sidecar_key_is_named_not_silently_ignored(tmp_path):
+    folder = tmp_path / "scan"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"), np.zeros((6, 8), np.uint8))
+    (tmp_path / "scan.json").write_text(json.dumps({"mmperpixel": 0.1, "fps": 10}))
+    with pytest.warns(UserWarning, match="unknown sidecar key\\(s\\) 'mmperpixel' ignored"):
+        source = open_source(folder)
+    assert source.fps == 10
+
+
 def test_single_image_is_a_one_frame_cine_and_colour_is_kept(tmp_path):
     rgb = np.zeros((8, 8, 3), np.uint8)
     rgb[..., 0] = 200  # red

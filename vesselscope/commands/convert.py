@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -22,6 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     with open_source_argument(args) as source:
+        if Path(args.out).suffix.lower() in (".mha", ".mhd") and source[0].color is not None:
+            print(
+                "vesselscope: note: .mha/.mhd keep the grey (luma) frames, not their colour; "
+                ".dcm, .mp4/.avi or a PNG folder keep it",
+                file=sys.stderr,
+            )
         frames = tqdm(source, total=len(source), unit="frame", desc="convert")
         written = write_cine(args.out, frames, fps=source.fps)
     count = len(source)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,9 @@ def sidecar_candidates(source: Path) -> list[Path]:
     return [source.with_suffix(".json"), source.with_name(source.name + ".json")]
 
 
+SIDECAR_KEYS = {"mm_per_pixel", "fps", "crop"}
+
+
 def load_sidecar(source: Path) -> Sidecar:
     """The sidecar of `source`, or an empty one when there is none."""
     for candidate in sidecar_candidates(source):
@@ -68,6 +72,14 @@ def parse_sidecar(path: Path) -> Sidecar:
         raise SourceError(path, f"cannot read sidecar JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise SourceError(path, "sidecar JSON must be an object")
+    unknown = sorted(set(data) - SIDECAR_KEYS)
+    if unknown:  # a misspelt key would otherwise leave the spacing silently unknown
+        warnings.warn(
+            f"{path}: unknown sidecar key(s) {', '.join(map(repr, unknown))} ignored "
+            f"(known: {', '.join(sorted(SIDECAR_KEYS))})",
+            UserWarning,
+            stacklevel=4,
+        )
     return Sidecar(
         spacing_mm=_spacing(path, data.get("mm_per_pixel")),
         fps=_fps(path, data.get("fps")),
