@@ -174,3 +174,12 @@ def test_serve_refuses_a_recording_without_spacing_and_an_impossible_device_name
     with pytest.raises(SystemExit):
         main(["serve", str(tmp_path), "--device", "a name longer than twenty"])
     assert "1 to 20 printable ASCII characters" in capsys.readouterr().err
+
+
+def test_two_cines_sharing_a_truth_file_are_told_apart(tmp_path, capsys):
+    dcm, mp4 = str(tmp_path / "x.dcm"), str(tmp_path / "x.mp4")
+    assert main(["simulate", dcm, "--frames", "2", "--size", "64"]) == 0
+    assert main(["simulate", mp4, "--frames", "2", "--size", "64", "--preset", "forearm"]) == 0
+    assert "held the truth of x.dcm; it now holds that of" in capsys.readouterr().out
+    assert main(["evaluate", dcm]) == 0
+    assert "x.truth.json annotates x.mp4, not x.dcm" in capsys.readouterr().err

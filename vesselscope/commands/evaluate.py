@@ -60,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder(args.report)
     with open_source_argument(args, detecting=True) as source:
         truth = _truth(args, source)
+        named = truth.annotated_source
+        if named and named not in (source.path, Path(source.path).name):
+            print(
+                f"vesselscope: warning: {truth.name} annotates {named}, not "
+                f"{Path(source.path).name}: is it the right truth file?",
+                file=sys.stderr,
+            )
         folds = _fold_detectors(args) if args.fold_models else None
         detector = folds.detectors[0] if folds is not None else detector_from_arguments(args)
         evaluation, results = evaluate(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from vesselscope.commands.arg_types import within
 from vesselscope.simulator.cine import MAX_PIXELS, write_simulation
@@ -48,6 +49,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vesselscope.annotations import load_annotations
+    from vesselscope.errors import SourceError
+    from vesselscope.simulator import truth_path
+
+    # cine.dcm and cine.mp4 share cine.truth.json: say when another cine's truth is replaced
+    existing = truth_path(Path(args.out))
+    try:
+        other = load_annotations(existing).source if existing.is_file() else ""
+    except SourceError:
+        other = ""
+    if other and other != Path(args.out).name:
+        print(f"note: {existing} held the truth of {other}; it now holds that of {args.out}")
     started = time.perf_counter()
     cine, truth = write_simulation(
         args.out, args.preset, args.frames, args.seed, args.size, args.spacing, args.fps

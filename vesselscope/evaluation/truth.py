@@ -54,6 +54,11 @@ class Truth:
             self.spacing_mm = self._annotations.spacing_mm
 
     @property
+    def annotated_source(self) -> str:
+        """The recording an annotation file says it annotates ("" for masks or when unsaid)."""
+        return self._annotations.source if self._annotations is not None else ""
+
+    @property
     def frame_count(self) -> int | None:
         return len(self._masks) if self._annotations is None else None
 
