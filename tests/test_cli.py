@@ -127,8 +127,8 @@ def test_replay_skips_an_unreadable_still_and_goes_on_with_the_others(tmp_path, 
 
     for number in (1, 2, 3):
         cv2.imwrite(str(tmp_path / f"{number:04d}.png"), np.full((96, 96), 80, np.uint8))
-    (tmp_path / "0002.png").write_text("not a picture")
-    with pytest.warns(UserWarning, match=r"0002.png: not a readable image.*frame 1 skipped"):
+    (tmp_path / "0001.png").write_text("not a picture")  # the first: the folder opens all the same
+    with pytest.warns(UserWarning, match=r"0001.png: not a readable image.*frame 0 skipped"):
         assert main(["replay", str(tmp_path), "--spacing", "0.1", "--no-track"]) == 0
     out = capsys.readouterr().out
     assert "replayed 2 frames" in out and "1 unreadable frame(s) skipped" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import warnings
 from collections import Counter, defaultdict
@@ -50,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
         vessel_counts = []
         states: Counter[str] = Counter()
         if len(source):
-            detector.warm_up(source[0])  # keeps the one-off start-up out of the latencies
+            # keeps the one-off start-up out of the latencies; an unreadable first frame is
+            # reported when the replay reaches it
+            with contextlib.suppress(SourceError):
+                detector.warm_up(source[0])
         skipped = 0
         try:
             for frame in tqdm(_readable(source), total=len(source), unit="frame", desc="replay"):

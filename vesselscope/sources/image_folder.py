@@ -7,6 +7,8 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from vesselscope.errors import SourceError
 from vesselscope.frame import Frame
 from vesselscope.sources.base import Source, warn_if_spacing_unknown
@@ -34,9 +36,21 @@ class ImageFolderSource(Source):
         self._sidecar = load_sidecar(folder)
         self.fps = self._sidecar.fps
         self.spacing_mm = self._sidecar.spacing_mm
-        first = decode_image(self._files[0])
+        first = self._first_readable()
         self._sidecar.check_crop_fits(self.path, *first.shape[:2])
         warn_if_spacing_unknown(self.path, self.spacing_mm)
+
+    def _first_readable(self) -> np.ndarray:
+        """The first image that decodes: one corrupt still does not close the whole folder
+        (its frame fails alone when read); a folder of none that decode is refused."""
+        failure: SourceError | None = None
+        for file in self._files:
+            try:
+                return decode_image(file)
+            except SourceError as exc:
+                failure = failure or exc
+        assert failure is not None  # order_frames never returns an empty list
+        raise failure
 
     @property
     def files(self) -> list[Path]:
