@@ -165,6 +165,16 @@ def test_the_device_can_be_chosen_among_several_streams(servers):
     assert first.counters().ignored >= 5
 
 
+def test_a_mistyped_device_name_stalls_with_the_names_that_do_arrive(servers):
+    server = servers(None, "--device", "Probe", "--loop")
+    source, _ = _connect(server.port, "?device=Prboe")
+    with FrameFeed(source, "latest"):
+        assert source.board.wait_for(StreamState.STALLED, 5)
+        time.sleep(0.2)  # the watch refreshes its reason as messages come
+        reason = source.board.status.reason
+    assert "images arrive from 'Probe', not 'Prboe' (?device=NAME)" in reason
+
+
 def test_no_server_is_connecting_with_a_reason_and_closes_promptly():
     with socket.socket() as probe:  # a port that nothing listens on
         probe.bind(("127.0.0.1", 0))

@@ -47,6 +47,7 @@ class IgtlSource(LiveSource):
         self.max_mb = number_option(uri, query, "max_mb", DEFAULT_MAX_MB, 0.001, 1024)
         self.max_body_bytes = int(self.max_mb * 2**20)
         self.devices: set[str] = set()  # every device seen sending IMAGE, to offer a choice
+        self.oversized = 0  # IMAGE messages skipped for their size
         self.geometry: ImageGeometry | None = None  # of the latest frame
         self._log = ThrottledLog(logger)
 
@@ -82,6 +83,16 @@ class IgtlSource(LiveSource):
             if frame is not None:
                 self._deliver(frame)
 
+    def stall_hint(self) -> str:
+        # the usual cause of a "stalled" link that is in fact busy: a device name mistyped
+        others = sorted(self.devices - {self.device}) if self.device is not None else []
+        if others:
+            names = ", ".join(repr(name) for name in others)
+            return f"; images arrive from {names}, not {self.device!r} (?device=NAME)"
+        if self.oversized:
+            return f"; {self.oversized} image(s) over max_mb={self.max_mb:g} skipped"
+        return ""
+
     def _wanted(self, header: Header) -> bool:
         """Whether to read this message's body; says why not (throttled) and counts it."""
         if header.type == "IMAGE":
@@ -93,6 +104,7 @@ class IgtlSource(LiveSource):
                 return False
             if header.body_size <= self.max_body_bytes:
                 return True
+            self.oversized += 1
             why = f"{header.body_size} bytes exceeds the {self.max_mb:g} MiB limit (max_mb)"
         else:
             why = "only IMAGE messages are used"

@@ -178,10 +178,15 @@ class LiveSource(Source):
             if self._mailbox is not None:
                 self._mailbox.close(exc)  # the consumer's get() raises it
 
+    def stall_hint(self) -> str:
+        """What a stalled source knows of why (images it skips, say); "" when nothing."""
+        return ""
+
     def _watch(self) -> None:
         tick = min(0.05, self.stall_s / 5)
-        reason = f"connected, but no image for more than {self.stall_s:g} s"
+        silent = f"connected, but no image for more than {self.stall_s:g} s"
         while not self._stop.wait(tick):
+            reason = silent + self.stall_hint()
             self.board.set(StreamState.STALLED, reason, when=self._is_silent)
 
     def _is_silent(self, current: StreamStatus) -> bool:
