@@ -128,6 +128,13 @@ def test_bad_sim_uri_names_the_problem(uri):
         open_source(uri)
 
 
+def test_a_sim_uri_option_that_is_no_number_is_named_in_words():
+    with pytest.raises(SourceError, match="seed must be a whole number, got 'x'"):
+        open_source("sim://femoral?seed=x")
+    with pytest.raises(SourceError, match="fps must be a number, got 'fast'"):
+        open_source("sim://femoral?fps=fast")
+
+
 def test_cli_simulate_writes_both_files(tmp_path, capsys):
     pytest.importorskip("vesselscope.writers.image_folder")
     out = tmp_path / "clip"

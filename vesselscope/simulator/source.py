@@ -6,6 +6,7 @@ anatomy is built once and every frame takes its randomness from (seed, i).
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from vesselscope.annotations import EllipseAnnotation
@@ -34,11 +35,11 @@ class SimulatorSource(Source):
                 uri, f"unknown option(s) {', '.join(sorted(unknown))} (known: {known})"
             )
         try:
-            seed = int(query.get("seed", 0))
-            self.frame_count = int(query.get("frames", DEFAULT_FRAMES))
+            seed = _number(int, "seed", query.get("seed", "0"))
+            self.frame_count = _number(int, "frames", query.get("frames", str(DEFAULT_FRAMES)))
             size = _parse_size(query.get("size", "512,512"))
-            spacing = float(query["spacing"]) if "spacing" in query else None
-            fps = float(query.get("fps", 30.0))
+            spacing = _number(float, "spacing", query["spacing"]) if "spacing" in query else None
+            fps = _number(float, "fps", query.get("fps", "30"))
             if self.frame_count < 1:
                 raise ValueError(f"frames must be at least 1, got {self.frame_count}")
             self.simulation = Simulation(preset, seed=seed, size=size, spacing_mm=spacing, fps=fps)
@@ -72,3 +73,11 @@ def _parse_size(text: str) -> tuple[int, int]:
     if len(parts) != 2:
         raise ValueError(f"size must be ROWS,COLS or one number, got {text!r}")
     return int(parts[0]), int(parts[1])
+
+
+def _number(kind: type, name: str, text: str) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what}, got {text!r}") from None
