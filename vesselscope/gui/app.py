@@ -75,9 +75,11 @@ def run_viewer(options: ViewerOptions) -> int:
         window.state.loop = True  # a short recording must not end the measurement early
         _measure(app, window, options.measure_s)
     if options.screenshot:
+        failures: list[str] = []
+        window.controller.failed.connect(failures.append)
         QTimer.singleShot(
             round(options.screenshot_after_s * 1000),
-            lambda: _shoot(app, window, options.screenshot),
+            lambda: _shoot(app, window, options.screenshot, failures),
         )
     window.show()
     if options.source:
@@ -93,10 +95,14 @@ def _play(window: MainWindow, info: SourceInfo) -> None:
         window.state.playing = True
 
 
-def _shoot(app: QApplication, window: MainWindow, path: str) -> None:
+def _shoot(app: QApplication, window: MainWindow, path: str, failures: list[str]) -> None:
     window.grab().save(path)
     print(f"wrote {path}")
-    app.quit()
+    if failures and window.state.source is None:  # the picture shows the error, not a source
+        print(f"vesselscope: error: {failures[0]}", file=sys.stderr)
+        app.exit(2)
+    else:
+        app.quit()
 
 
 def _measure(app: QApplication, window: MainWindow, seconds: float) -> None:
