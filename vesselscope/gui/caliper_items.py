@@ -12,7 +12,7 @@ from vesselscope.gui.theme import CALIPER
 
 def draw_calipers(layer: Layer, calipers: list[Caliper]) -> None:
     for name, caliper in zip(caliper_names(calipers), calipers, strict=True):
-        draw_caliper(layer, caliper, f"{name} {caliper.describe()}")
+        draw_caliper(layer, caliper, f"{name} {caliper.describe(short=True)}")
 
 
 def draw_caliper(layer: Layer, caliper: Caliper, text: str | None) -> None:
@@ -23,13 +23,14 @@ def draw_caliper(layer: Layer, caliper: Caliper, text: str | None) -> None:
         QGraphicsLineItem(QLineF(start, end), layer).setPen(pen)
         Marker(start, CALIPER, layer, size=6)
         Marker(end, CALIPER, layer, size=6)
-        anchor = (start + end) / 2  # beside the middle: vessel labels sit above the vessels
+        anchor, place = (start + end) / 2, "right"  # vessel labels sit above the vessels
     else:
         pen.setStyle(Qt.PenStyle.DashLine)
         box = QRectF(start, end).normalized()
         QGraphicsEllipseItem(box, layer).setPen(pen)
         Marker(box.center(), CALIPER, layer, size=4)
-        anchor = QPointF(box.right(), box.center().y())
+        # below, centred: to the right, a caliper near the image's edge ran off the view
+        anchor, place = QPointF(box.center().x(), box.bottom()), "below"
     if text is not None:
-        label = LabelItem(text, CALIPER, layer, anchor, beside=True)
+        label = LabelItem(text, CALIPER, layer, anchor, place)
         label.setZValue(1)  # readings above every outline

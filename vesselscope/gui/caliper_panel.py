@@ -34,6 +34,7 @@ class CaliperPanel(QWidget):
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # an ellipse's reading is long: wrapped, not scrolled
         layout.addWidget(self.list, 1)
         buttons = QHBoxLayout()
         self.remove = QPushButton("Remove")

@@ -62,12 +62,15 @@ class Caliper:
         h = ((a - b) / (a + b)) ** 2 if a + b > 0 else 0.0
         return math.pi * (a + b) * (1 + 3 * h / (10 + math.sqrt(4 - 3 * h)))
 
-    def describe(self) -> str:
-        """The reading shown beside the caliper and in the side panel."""
+    def describe(self, short: bool = False) -> str:
+        """The reading in the side panel; `short`: the one drawn on the image (an ellipse's
+        diameters, its area and circumference being in the panel)."""
         unit = self.unit
         if self.kind == "distance":
             return f"{self.length:.2f} {unit}"
         width, height = self.diameters
+        if short:
+            return f"{width:.2f} × {height:.2f} {unit}"
         return f"{width:.2f} × {height:.2f} {unit}, area {self.area:.1f} {unit}², circ. " + (
             f"{self.circumference:.1f} {unit}"
         )

@@ -67,12 +67,12 @@ class Marker(QGraphicsItem):
 class LabelItem(QGraphicsItem):
     """Text on a dark rounded box, readable over bright tissue; fixed screen size.
 
-    The item's position is the point labelled: the box sits just above it (`beside` False) or
-    just right of it, centred vertically (`beside` True).
+    The item's position is the point labelled: the box sits just above it, just right of it
+    (centred vertically) or just below it, as `place` says.
     """
 
     def __init__(
-        self, text: str, colour: QColor, parent: QGraphicsItem, at: QPointF, beside: bool = False
+        self, text: str, colour: QColor, parent: QGraphicsItem, at: QPointF, place: str = "above"
     ) -> None:
         super().__init__(parent)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
@@ -81,8 +81,10 @@ class LabelItem(QGraphicsItem):
         self._font = QFont("DejaVu Sans", 8, QFont.Weight.DemiBold)
         width = QFontMetricsF(self._font).horizontalAdvance(text) + 10
         height = QFontMetricsF(self._font).height() + 4
-        if beside:
+        if place == "right":
             self._box = QRectF(10, -height / 2, width, height)
+        elif place == "below":
+            self._box = QRectF(-width / 2, 4, width, height)
         else:
             self._box = QRectF(-width / 2, -height - 4, width, height)
 
