@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from vesselscope.commands.arg_types import spacing_mm, within
-from vesselscope.commands.detector_args import add_preset_device_model
+from vesselscope.commands.detector_args import add_preset_device_model, add_threshold_and_tracking
 from vesselscope.errors import SourceError
 
 STANDARD_CINE = "sim://femoral?seed=1&frames=60&size=512,512"
@@ -61,16 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="DATA",
         help="measure top-K recall on a usgra-seg folder or a sim:// URI instead",
     )
-    parser.add_argument(
-        "--threshold",
-        type=within(float, 0.0, 1.0),
-        help="pipeline: P(vessel) to accept (default: the card's)",
-    )
-    parser.add_argument(
-        "--no-track",
-        action="store_true",
-        help="pipeline: frames are independent images (a folder of stills): no tracking",
-    )
+    add_threshold_and_tracking(parser.add_argument_group("pipeline stage"))
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 

@@ -42,17 +42,26 @@ def add_detector_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("detector")
     add_preset_device_model(group, demo_aware=True)
     group.add_argument(
-        "--threshold",
-        type=within(float, 0.0, 1.0),
-        help="P(vessel) to accept (default: the card's)",
-    )
-    group.add_argument(
         "--top-k",
         type=within(int, 1, 100),
         help="candidates classified per frame (default: the preset's, 8; forearm 12)",
     )
-    group.add_argument(
-        "--no-track", action="store_true", help="frames are independent images: no tracking"
+    add_threshold_and_tracking(group)
+
+
+def add_threshold_and_tracking(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+) -> None:
+    """--threshold and --no-track, for the commands that run the whole detector."""
+    parser.add_argument(
+        "--threshold",
+        type=within(float, 0.0, 1.0),
+        help="P(vessel) to accept (default: the card's)",
+    )
+    parser.add_argument(
+        "--no-track",
+        action="store_true",
+        help="frames are independent images (a folder of stills): no tracking",
     )
 
 
