@@ -216,3 +216,11 @@ def test_pixels_taller_than_wide_are_exported_square_so_a_round_vessel_stays_rou
     same, kept = square_pixels(image, (0.075, 0.075))
     assert same is image and kept == (0.075, 0.075)
     assert square_pixels(image, None)[0] is image  # no spacing: nothing to go by
+
+
+def test_semi_axis_errors_on_pixels_taller_than_wide_are_measured_along_each_axis():
+    spacing = (0.1, 0.05)  # a round 10 mm vessel: 100 px across the columns, 50 down the rows
+    truth = regions_of(ellipse_mask(EllipseAnnotation(100, 60, 100, 50), (120, 200)))
+    detected = Vessel(100, 60, 100, 50, 0.0, 0.9, spacing)
+    (match,) = match_frame([detected], truth, spacing, max_distance_mm=2.0).matches
+    assert match.a_error_mm < 0.1 and match.b_error_mm < 0.1  # 5 mm each way, both

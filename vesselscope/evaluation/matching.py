@@ -9,6 +9,7 @@ from scipy.optimize import linear_sum_assignment
 
 from vesselscope.detection.results import Vessel
 from vesselscope.evaluation.truth import TruthVessel, ellipse_mask
+from vesselscope.geometry import mm_per_px_along
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,11 @@ def match_frame(
 
 
 def _measure(det: Vessel, truth: TruthVessel, distance: float, spacing: tuple) -> Match:
-    row_mm, col_mm = spacing
-    mean_mm = (row_mm + col_mm) / 2  # semi-axes compared in mm; exact for square pixels
-    true_major = max(truth.ellipse.a, truth.ellipse.b) * mean_mm
-    true_minor = min(truth.ellipse.a, truth.ellipse.b) * mean_mm
+    # semi-axes compared in mm, each along its own direction (pixels need not be square)
+    e = truth.ellipse
+    true_a = e.a * mm_per_px_along(e.angle_deg, spacing)
+    true_b = e.b * mm_per_px_along(e.angle_deg + 90.0, spacing)
+    true_major, true_minor = max(true_a, true_b), min(true_a, true_b)
     detected = ellipse_mask(det, truth.region.shape)
     overlap = np.logical_and(detected, truth.region).sum()
     dice = 2.0 * overlap / (detected.sum() + truth.region.sum())
