@@ -115,6 +115,32 @@ def test_annotate_label_move_resize_copy_save_and_reload(qtbot, tmp_path):
     qtbot.waitUntil(lambda: "missing.json" in s.error, timeout=5000)
 
 
+def test_a_click_selects_the_ellipse_the_keys_act_on_and_a_copy_keeps_what_is_there(
+    qtbot, tmp_path
+):
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))
+    s = window.state
+    window.actions["tool_annotate"].trigger()
+    drag(window.view, (5, 5), (15, 15))  # ellipse 0, track 1
+    drag(window.view, (30, 20), (44, 30))  # ellipse 1, track 2: selected as just drawn
+    assert s.selection == 1
+    drag(window.view, (10, 10), (10, 10))  # a click on ellipse 0
+    qtbot.waitUntil(lambda: s.selection == 0, timeout=2000)
+    window.actions["label_vein"].trigger()
+    assert [e.label for e in s.annotations.vessels(0)] == ["vein", "artery"]
+    window.actions["step_forward"].trigger()
+    wait_for_frame(qtbot, window, 1)
+    drag(window.view, (30, 20), (50, 34))  # frame 1: track 3, drawn there
+    window.actions["step_back"].trigger()
+    wait_for_frame(qtbot, window, 0)
+    s.selection = None
+    window.actions["copy_next"].trigger()
+    wait_for_frame(qtbot, window, 1)
+    # the drawn ellipse stays; the two tracks it lacked are copied beside it
+    assert [e.track for e in s.annotations.vessels(1)] == [3, 1, 2]
+
+
 def test_errors_a_user_can_fix_read_plainly_and_bugs_show_their_type():
     from vesselscope.classifier import ModelCardError
     from vesselscope.errors import SourceError

@@ -85,12 +85,15 @@ def copy_to_next(state: ViewerState) -> int | None:
     """Copy this frame's ellipses (tracks kept) onto the next frame; returns its index.
 
     Vessels move little between frames, so the copy is a head start to adjust, not a guess
-    to trust. An existing annotation of the next frame is replaced.
+    to trust. What the next frame already holds is kept: only the tracks it lacks are copied
+    (an ellipse drawn or adjusted there is not overwritten).
     """
     index = frame_index(state)
     ellipses = current_ellipses(state)
     if index is None or not ellipses or index + 1 >= (state.source.frame_count or 0):
         return None
-    state.annotations.frames[index + 1] = list(ellipses)
+    there = list(state.annotations.vessels(index + 1))
+    tracks = {e.track for e in there}
+    state.annotations.frames[index + 1] = there + [e for e in ellipses if e.track not in tracks]
     state.notify("annotations")
     return index + 1

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
 from PyQt6.QtGui import QBrush, QPainter
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsSceneMouseEvent
 
@@ -20,15 +20,22 @@ from vesselscope.gui.overlay_items import Layer, cosmetic_pen
 from vesselscope.gui.theme import vessel_colour
 
 OnEdit = Callable[[int, EllipseAnnotation], None]
+OnSelect = Callable[[int], None]
 _FLAG = QGraphicsItem.GraphicsItemFlag
 
 
 class AnnotationItem(QGraphicsEllipseItem):
     def __init__(
-        self, ellipse: EllipseAnnotation, number: int, layer: Layer, on_edit: OnEdit | None
+        self,
+        ellipse: EllipseAnnotation,
+        number: int,
+        layer: Layer,
+        on_edit: OnEdit | None,
+        on_select: OnSelect | None = None,
     ) -> None:
         super().__init__(layer)
         self.number, self.ellipse, self._on_edit = number, ellipse, on_edit
+        self._on_select = on_select
         editable = on_edit is not None
         self.setFlag(_FLAG.ItemIsMovable, editable)
         self.setFlag(_FLAG.ItemIsSelectable, editable)
@@ -73,6 +80,11 @@ class AnnotationItem(QGraphicsEllipseItem):
         if moved:
             self.ellipse = replace(self.ellipse, cx=self.pos().x(), cy=self.pos().y())
             self.commit()
+        elif self._on_select is not None:
+            # A click selects it for the label keys and Delete, as the list does. Later: the
+            # selection redraws the layer, and this item must not go while its event runs.
+            number, select = self.number, self._on_select
+            QTimer.singleShot(0, lambda: select(number))
 
     def paint(self, painter: QPainter, *args: object) -> None:
         # Selection shows as a thicker outline, not Qt's dashed box around the ellipse.
@@ -115,9 +127,13 @@ class _Handle(QGraphicsItem):
 
 
 def draw_annotations(
-    layer: Layer, ellipses: list[EllipseAnnotation], on_edit: OnEdit | None, selected: int | None
+    layer: Layer,
+    ellipses: list[EllipseAnnotation],
+    on_edit: OnEdit | None,
+    selected: int | None,
+    on_select: OnSelect | None = None,
 ) -> list[AnnotationItem]:
-    items = [AnnotationItem(e, n, layer, on_edit) for n, e in enumerate(ellipses)]
+    items = [AnnotationItem(e, n, layer, on_edit, on_select) for n, e in enumerate(ellipses)]
     if selected is not None and 0 <= selected < len(items) and on_edit is not None:
         items[selected].setSelected(True)
     return items

@@ -103,6 +103,7 @@ class ImageView(ZoomPanView):
             annotation_edits.current_ellipses(self.state),
             on_edit,
             self.state.selection,
+            (lambda n: setattr(self.state, "selection", n)) if editing else None,
         )
         for item in items:
             item.setAcceptedMouseButtons(

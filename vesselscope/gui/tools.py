@@ -27,6 +27,7 @@ class DrawingTool:
     def __init__(self, view: ImageView) -> None:
         self.view = view
         self._start: Point | None = None
+        self._drawing = ""  # the tool a drag was started with
 
     @property
     def kind(self) -> str:
@@ -38,9 +39,12 @@ class DrawingTool:
             return False
         if self.view.state.frame is None:
             return False
+        state = self.view.state
+        if state.playing:  # a shape belongs to the frame it is drawn on: hold that frame
+            state.playing = False
         if self.kind == "annotate" and self._item_under(event.position()):
             return False
-        self._start = self.view.to_pixels(event.position())
+        self._start, self._drawing = self.view.to_pixels(event.position()), self.kind
         return True
 
     def move(self, event: QMouseEvent) -> bool:
@@ -55,6 +59,8 @@ class DrawingTool:
             return False
         start, self._start = self._start, None
         self.view.preview.clear()
+        if self.kind != self._drawing:  # the tool changed mid-drag (Esc): the drag is cancelled
+            return True
         end = self.view.to_pixels(event.position())
         state = self.view.state
         if max(abs(end[0] - start[0]), abs(end[1] - start[1])) < MIN_DRAG_PX:
