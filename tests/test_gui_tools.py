@@ -155,3 +155,26 @@ def test_errors_a_user_can_fix_read_plainly_and_bugs_show_their_type():
     ):
         assert describe_error(plain) == str(plain)
     assert describe_error(KeyError("frame")) == "KeyError: 'frame'"
+
+
+def test_unsaved_annotations_are_not_discarded_without_asking(qtbot, tmp_path, monkeypatch):
+    from PyQt6.QtWidgets import QMessageBox
+
+    asked = []
+
+    def answer(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))
+    files = window.files
+    assert files.may_discard_annotations("Opening another recording")  # nothing drawn yet
+    window.actions["tool_annotate"].trigger()
+    drag(window.view, (5, 5), (15, 15))
+    assert not files.may_discard_annotations("Opening another recording")  # the user said no
+    assert "not saved. Opening another recording discards them" in asked[-1]
+    files.save_annotations_to(str(tmp_path / "t.json"))
+    qtbot.waitUntil(lambda: not files.unsaved_annotations(), timeout=5000)
+    assert files.may_discard_annotations("Opening another recording") and len(asked) == 1

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, Qt
-from PyQt6.QtWidgets import QFileDialog, QInputDialog, QProgressDialog, QWidget
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog, QWidget
 
 from vesselscope.annotations import load_annotations, save_annotations
 from vesselscope.evaluation.overlay import OverlayLayers
@@ -35,6 +35,29 @@ class FileActions(QObject):
         self.window, self.state, self.controller, self.store = window, state, controller, store
         self.export: CineExport | None = None
         self.progress: QProgressDialog | None = None
+        # the annotations as last saved, loaded or opened empty: what is on screen may differ
+        self._saved_json: dict = state.annotations.to_json()
+        controller.opened.connect(lambda _: self._mark_saved(self.state.annotations))
+
+    def _mark_saved(self, annotations: object) -> None:
+        self._saved_json = annotations.to_json()
+
+    def unsaved_annotations(self) -> bool:
+        annotations = self.state.annotations
+        return bool(annotations.frames) and annotations.to_json() != self._saved_json
+
+    def may_discard_annotations(self, doing: str) -> bool:
+        """True when there is nothing unsaved, or the user agrees to lose it by `doing`."""
+        if not self.unsaved_annotations():
+            return True
+        answer = QMessageBox.question(
+            self.window,
+            "Unsaved annotations",
+            f"The annotations drawn on this recording are not saved. {doing} discards them.",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
 
     def _say(self, text: str) -> None:
         self.controller.notice.emit(text)
@@ -44,6 +67,8 @@ class FileActions(QObject):
 
     # -- opening ---------------------------------------------------------------------------------
     def open_dialog(self) -> None:
+        if not self.may_discard_annotations("Opening another recording"):
+            return
         path, _ = QFileDialog.getOpenFileName(
             self.window, "Open recording", self.store.last_folder, RECORDINGS
         )
@@ -51,6 +76,8 @@ class FileActions(QObject):
             self.open_path(path)
 
     def open_stream_dialog(self) -> None:
+        if not self.may_discard_annotations("Opening a stream"):
+            return
         uri, ok = QInputDialog.getText(
             self.window,
             "Open stream",
@@ -65,6 +92,8 @@ class FileActions(QObject):
         self.controller.open(path, spacing_mm)
 
     def open_demo(self) -> None:
+        if not self.may_discard_annotations("Opening the demo cine"):
+            return
         self._say("Opening the demo cine (simulated on first use, a few seconds)…")
         self.controller.open(DEMO)
 
@@ -79,9 +108,10 @@ class FileActions(QObject):
             current[0] if current else 0.1,
             0.001,
             10.0,
-            4,
+            6,  # a DICOM's 0.068359375 mm is not rounded to 0.0684
         )
-        if ok:
+        unchanged = current is not None and value == round(current[0], 6) == round(current[1], 6)
+        if ok and not unchanged and self.may_discard_annotations("Reopening it with this spacing"):
             self.open_path(self.state.source.path, value)
 
     # -- exports ---------------------------------------------------------------------------------
@@ -174,14 +204,16 @@ class FileActions(QObject):
 
     def save_annotations_to(self, path: str) -> None:
         snapshot = copy.deepcopy(self.state.annotations)  # edits may go on while it is written
-        run_in_background(
-            lambda: save_annotations(path, snapshot),
-            lambda written: self._say(f"Saved annotations to {written}"),
-            self._fail,
-            self,
-        )
+
+        def saved(written: object) -> None:
+            self._mark_saved(snapshot)
+            self._say(f"Saved annotations to {written}")
+
+        run_in_background(lambda: save_annotations(path, snapshot), saved, self._fail, self)
 
     def load_annotations(self) -> None:
+        if not self.may_discard_annotations("Loading other annotations"):
+            return
         path, _ = QFileDialog.getOpenFileName(
             self.window, "Load annotations", self.store.last_folder, "Annotations (*.json)"
         )
@@ -190,6 +222,7 @@ class FileActions(QObject):
 
     def load_annotations_from(self, path: str) -> None:
         def loaded(annotations: object) -> None:
+            self._mark_saved(annotations)
             self.state.update(annotations=annotations, selection=None)
             self._say(f"Loaded annotations of {len(annotations.frames)} frames from {path}")
 

@@ -95,6 +95,11 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str, spacing_mm: float | None = None) -> None:
         self.files.open_path(path, spacing_mm)
 
+    def _open_asking(self, path: str) -> None:
+        """Open `path` as the user asked (recent menu, a dropped file), unsaved work allowing."""
+        if self.files.may_discard_annotations("Opening another recording"):
+            self.open_path(path)
+
     def _opened(self, info: SourceInfo) -> None:
         self.pages.setCurrentIndex(1)
         self.store.add_recent(info.path)
@@ -109,7 +114,7 @@ class MainWindow(QMainWindow):
         self.start_page.show_recent(recent)
         self.recent_menu.clear()
         for path in recent:
-            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+            self.recent_menu.addAction(path, lambda p=path: self._open_asking(p))
         self.recent_menu.setEnabled(bool(recent))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -119,10 +124,13 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
-            self.open_path(paths[0])
+            self._open_asking(paths[0])
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if event.spontaneous() and not self.files.may_discard_annotations("Closing the window"):
+            event.ignore()  # the user's close, not the program's (a test, the app quitting)
+            return
         if self.files.export is not None:
             self.files.export.cancel()
             self.files.export.wait()
