@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
+from PyQt6.QtWidgets import QDockWidget
 
 from tests.test_gui_support import (
     FakeDetector,
@@ -273,3 +274,15 @@ def test_an_outline_the_classifier_did_not_confirm_this_frame_says_how_it_is_hel
     assert vessel_text(vein("detected"), track_ids=True) == "#3 Vein 0.93"
     assert vessel_text(vein("followed"), track_ids=True) == "#3 Vein (edges)"
     assert vessel_text(vein("predicted"), track_ids=False) == "Vein (predicted)"
+
+
+def test_the_tools_panel_can_be_hidden_to_give_the_image_the_whole_window(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.show()
+    toggle = next(a for a in window.menus["&View"].actions() if a.text() == "&Tools panel")
+    dock = window.findChild(QDockWidget, "tools")
+    assert dock.isVisible() and toggle.shortcut().toString() == "F9"
+    toggle.trigger()
+    assert not dock.isVisible()
+    toggle.trigger()
+    assert dock.isVisible()

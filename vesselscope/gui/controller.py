@@ -169,4 +169,7 @@ class Controller(QObject):
 
     def _detector_changed(self, info: DetectorInfo) -> None:
         # A model refused by its card leaves the previous one: the state follows the worker.
+        newly = self.state.detector is not None and info.model != self.state.detector.model
         self.state.update(detector=info, model=info.model)
+        if newly and "model" in self.state.error:
+            self.state.error = ""  # an earlier refusal is past: a model has loaded since

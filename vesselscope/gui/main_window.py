@@ -76,12 +76,20 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Tools", self)
         dock.setObjectName("tools")
         dock.setWidget(self.tabs)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        # movable, and hidden from the View menu (F9): on a small screen the image gets it all
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         dock.setMinimumWidth(320)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.status = StatusPanel(self.statusBar(), self.state)
         self.errors = ErrorBox(self)
         self.menus = build_menus(self.menuBar(), self.actions)
+        tools = dock.toggleViewAction()
+        tools.setText("&Tools panel")
+        tools.setShortcut("F9")
+        self.menus["&View"].addAction(tools)
         self.recent_menu = self.menus["&File"].addMenu("Open &recent")
         self.menus["&File"].insertMenu(self.actions["spacing"], self.recent_menu)
         bind_actions(self)
