@@ -59,7 +59,10 @@ def test_a_still_without_spacing_is_refused_before_detection_with_the_option_to_
 ):
     import cv2
 
+    from vesselscope.annotations import Annotations, save_annotations
+
     cv2.imwrite(str(tmp_path / "0001.png"), np.full((64, 64), 90, np.uint8))
+    save_annotations(tmp_path / "0001.truth.json", Annotations())  # a truth without spacing
     for command in ("replay", "evaluate"):
         assert main([command, str(tmp_path / "0001.png")]) == 2
         err = capsys.readouterr().err
@@ -174,6 +177,22 @@ def test_serve_refuses_a_recording_without_spacing_and_an_impossible_device_name
     with pytest.raises(SystemExit):
         main(["serve", str(tmp_path), "--device", "a name longer than twenty"])
     assert "1 to 20 printable ASCII characters" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_evaluate_takes_the_spacing_a_truth_was_drawn_at_when_the_stills_have_none(
+    tmp_path, capsys
+):
+    import cv2
+
+    from vesselscope.annotations import Annotations, save_annotations
+
+    cv2.imwrite(str(tmp_path / "0001.png"), np.full((64, 64), 90, np.uint8))
+    save_annotations(tmp_path / "0001.truth.json", Annotations(spacing_mm=(0.25, 0.25)))
+    assert main(["evaluate", str(tmp_path / "0001.png"), "--no-track"]) == 0
+    captured = capsys.readouterr()
+    assert "using the 0.25 x 0.25 mm of" in captured.err
+    assert "spacing_mm                   (0.25, 0.25)" in captured.out
 
 
 def test_two_cines_sharing_a_truth_file_are_told_apart(tmp_path, capsys):

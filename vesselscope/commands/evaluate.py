@@ -14,7 +14,11 @@ from vesselscope.commands.detector_args import (
     detector_settings_from_arguments,
 )
 from vesselscope.commands.output_paths import check_output_folder
-from vesselscope.commands.source_arg import add_source_argument, open_source_argument
+from vesselscope.commands.source_arg import (
+    add_source_argument,
+    open_source_argument,
+    require_spacing,
+)
 
 if TYPE_CHECKING:
     from vesselscope.evaluation.folds import FoldDetectors
@@ -58,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.report:
         check_output_folder(args.report)
-    with open_source_argument(args, detecting=True) as source:
+    with open_source_argument(args) as source:
         truth = _truth(args, source)
+        _agree_on_spacing(args, source, truth)
         named = truth.annotated_source
         if named and named not in (source.path, Path(source.path).name):
             print(
@@ -85,6 +90,12 @@ def run(args: argparse.Namespace) -> int:
         if folds:
             summary["fold_models"] = folds.summary()
         _print(summary)
+        if folds is None and detector.settings.track:
+            hits = detector.settings.tracker.confirm_hits
+            print(
+                f"tracking on: a vessel is shown once seen in {hits} frames, so the first "
+                f"{hits - 1} of each track count as missed (--no-track scores frames alone)"
+            )
         if args.report:
             page = report(Path(args.report), source, truth, evaluation, results, summary)
             print(f"wrote {page}")
@@ -100,6 +111,31 @@ def _fold_detectors(args: argparse.Namespace) -> FoldDetectors:
     # folds: a tracker would join unrelated images.
     settings = replace(detector_settings_from_arguments(args), track=False)
     return FoldDetectors(args.fold_models, settings)
+
+
+def _agree_on_spacing(args: argparse.Namespace, source: Source, truth: Truth) -> None:
+    """The spacing the truth was drawn at supplies a recording's missing one (a folder of
+    stills annotated in the viewer after File > Pixel spacing); a different one is said."""
+    given = truth.spacing_mm
+    if source.spacing_mm is None and given is not None and args.spacing is None:
+        source.override_spacing(given)
+        print(
+            f"vesselscope: note: {Path(source.path).name} has no pixel spacing: using the "
+            f"{given[0]:g} x {given[1]:g} mm of {truth.name}",
+            file=sys.stderr,
+        )
+    elif given is not None and source.spacing_mm is not None and _differ(given, source.spacing_mm):
+        print(
+            f"vesselscope: warning: {truth.name} was drawn at {given[0]:g} x {given[1]:g} "
+            f"mm per pixel, the recording is read at {source.spacing_mm[0]:g} x "
+            f"{source.spacing_mm[1]:g}: millimetre figures follow the recording's",
+            file=sys.stderr,
+        )
+    require_spacing(source, source.path)
+
+
+def _differ(one: tuple[float, float], other: tuple[float, float]) -> bool:
+    return any(abs(a - b) > 1e-3 * max(a, b) for a, b in zip(one, other, strict=True))
 
 
 def _truth(args: argparse.Namespace, source: Source) -> Truth:

@@ -41,11 +41,17 @@ def open_source_argument(
             args.source,
             "is a live stream; this command needs a recording (try `view` or record it)",
         )
-    if detecting and source.spacing_mm is None:
+    if detecting:
+        require_spacing(source, args.source)
+    return source
+
+
+def require_spacing(source: Source, name: str) -> None:
+    """Refuse (and close) a source without pixel spacing: detection works in millimetres."""
+    if source.spacing_mm is None:
         source.close()
         raise SourceError(
-            args.source,
+            name,
             "pixel spacing unknown, and the detector works in millimetres: give it with "
             "--spacing MM (or, for a video or image folder, in a sidecar JSON)",
         )
-    return source
