@@ -111,6 +111,12 @@ def test_annotate_label_move_resize_copy_save_and_reload(qtbot, tmp_path):
     qtbot.waitUntil(lambda: s.annotations.vessels(1) != [], timeout=5000)
     assert s.annotations.vessels(1)[0].label == "artery"
     assert len([i for i in window.view.annotations.childItems() if isinstance(i, AnnotationItem)])
+    other = tmp_path / "other.truth.json"
+    other.write_text(target.read_text().replace('"cine.mha"', '"other.mha"'))
+    window.files.load_annotations_from(str(other))  # another recording's: loaded, and said
+    qtbot.waitUntil(
+        lambda: "annotate other.mha, not cine.mha" in window.status.message.text(), timeout=5000
+    )
     window.files.load_annotations_from(str(tmp_path / "missing.json"))
     qtbot.waitUntil(lambda: "missing.json" in s.error, timeout=5000)
 

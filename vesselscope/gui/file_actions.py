@@ -224,7 +224,13 @@ class FileActions(QObject):
         def loaded(annotations: object) -> None:
             self._mark_saved(annotations)
             self.state.update(annotations=annotations, selection=None)
-            self._say(f"Loaded annotations of {len(annotations.frames)} frames from {path}")
+            said = f"Loaded annotations of {len(annotations.frames)} frames from {path}"
+            source = self.state.source
+            if source is not None and annotations.source:
+                here = source.path if "://" in source.path else Path(source.path).name
+                if annotations.source != here:  # as the command line warns: the right file?
+                    said += f"; they annotate {annotations.source}, not {here}"
+            self._say(said)
 
         run_in_background(lambda: load_annotations(path), loaded, self._fail, self)
 
