@@ -106,7 +106,7 @@ def test_annotate_label_move_resize_copy_save_and_reload(qtbot, tmp_path):
     assert saved.spacing_mm == (0.5, 0.5) and saved.source == "cine.mha"
     assert sorted(saved.frames) == [0, 1] and saved.vessels(1)[0].label == "artery"
     window.actions["delete"].trigger()
-    assert s.annotations.vessels(1) == []
+    assert s.annotations.vessels(1) == [] and 1 in s.annotations.frames  # annotated: none
     window.files.load_annotations_from(str(target))
     qtbot.waitUntil(lambda: s.annotations.vessels(1) != [], timeout=5000)
     assert s.annotations.vessels(1)[0].label == "artery"

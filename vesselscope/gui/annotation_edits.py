@@ -29,10 +29,9 @@ def current_ellipses(state: ViewerState) -> list[EllipseAnnotation]:
 
 
 def _store(state: ViewerState, index: int, ellipses: list[EllipseAnnotation]) -> None:
-    if ellipses:
-        state.annotations.frames[index] = ellipses
-    else:
-        state.annotations.frames.pop(index, None)
+    # A frame whose last ellipse is deleted stays, empty: annotated as holding no vessel, which
+    # evaluate scores (its detections are false positives), unlike a frame never annotated.
+    state.annotations.frames[index] = ellipses
     state.notify("annotations")
 
 

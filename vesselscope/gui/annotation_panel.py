@@ -88,7 +88,7 @@ class AnnotationPanel(QWidget):
             self.list.blockSignals(False)
             frames = len(s.annotations.frames)
             count = sum(len(v) for v in s.annotations.frames.values())
-            self.summary.setText(f"{count} ellipses on {frames} frames")
+            self.summary.setText(f"{count} ellipses on {frames} annotated frames")
 
 
 def _describe(number: int, e: EllipseAnnotation, spacing: tuple[float, float] | None) -> str:
