@@ -184,3 +184,34 @@ def test_unsaved_annotations_are_not_discarded_without_asking(qtbot, tmp_path, m
     files.save_annotations_to(str(tmp_path / "t.json"))
     qtbot.waitUntil(lambda: not files.unsaved_annotations(), timeout=5000)
     assert files.may_discard_annotations("Opening another recording") and len(asked) == 1
+
+
+def test_the_spacing_dialog_reads_one_value_or_rows_by_columns_in_full():
+    from vesselscope.gui.file_actions import parse_spacing, spacing_text
+
+    assert parse_spacing("0.075") == 0.075
+    assert parse_spacing("0.1 x 0.05") == (0.1, 0.05) == parse_spacing("0.1,0.05")
+    assert spacing_text((0.068359375, 0.068359375)) == "0.068359375"
+    assert spacing_text((0.1, 0.05)) == "0.1 x 0.05"
+    for bad in ("", "abc", "0.1 x 0.05 x 1", "0", "1000"):
+        with pytest.raises(ValueError, match="one or two"):
+            parse_spacing(bad)
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
+def test_file_pixel_spacing_takes_rows_by_columns(qtbot, tmp_path, monkeypatch):
+    import cv2
+    import numpy as np
+    from PyQt6.QtWidgets import QInputDialog
+
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "0001.png"), np.full((40, 60), 90, np.uint8))
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, folder)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("0.1 x 0.05", True))
+    window.files.spacing_dialog()
+    qtbot.waitUntil(
+        lambda: window.state.frame is not None and window.state.frame.spacing_mm == (0.1, 0.05),
+        timeout=5000,
+    )

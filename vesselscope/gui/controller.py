@@ -57,7 +57,7 @@ class Controller(QObject):
         self._post_detector()
 
     # -- intents -------------------------------------------------------------------------------
-    def open(self, path: str, spacing_mm: float | None = None) -> None:
+    def open(self, path: str, spacing_mm: float | tuple[float, float] | None = None) -> None:
         self.worker.post(open=(str(path), spacing_mm))
 
     def play_pause(self) -> None:

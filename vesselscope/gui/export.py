@@ -46,7 +46,7 @@ def write_png(
 
 def detected_frames(
     path: str,
-    spacing_mm: float | None,
+    spacing_mm: float | tuple[float, float] | None,
     settings: DetectorSettings,
     make_detector: Callable[[DetectorSettings], Detector] = Detector,
 ) -> Iterator[Pair]:

@@ -27,6 +27,25 @@ RECORDINGS = (
 )
 
 
+def spacing_text(spacing: tuple[float, float]) -> str:
+    """ "0.075", or "0.1 x 0.05" for pixels that are not square (full precision: a DICOM's
+    0.068359375 mm is not rounded)."""
+    row, col = spacing
+    return f"{row:.10g}" if row == col else f"{row:.10g} x {col:.10g}"
+
+
+def parse_spacing(text: str) -> float | tuple[float, float]:
+    """ "0.075" or "0.1 x 0.05" (rows x columns) in mm; ValueError saying what is wrong."""
+    parts = text.lower().replace("x", " ").replace(",", " ").split()
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        raise ValueError(f"{text!r} is not one or two numbers") from None
+    if len(values) not in (1, 2) or not all(0.001 <= v <= 10.0 for v in values):
+        raise ValueError(f"{text!r}: give one or two values from 0.001 to 10 mm")
+    return values[0] if len(values) == 1 else (values[0], values[1])
+
+
 class FileActions(QObject):
     def __init__(
         self, window: QWidget, state: ViewerState, controller: Controller, store: SettingsStore
@@ -87,7 +106,7 @@ class FileActions(QObject):
         if ok and uri.strip():
             self.open_path(uri.strip())
 
-    def open_path(self, path: str, spacing_mm: float | None = None) -> None:
+    def open_path(self, path: str, spacing_mm: float | tuple[float, float] | None = None) -> None:
         self._say(f"Opening {path}…")
         self.controller.open(path, spacing_mm)
 
@@ -101,17 +120,21 @@ class FileActions(QObject):
         if self.state.source is None:
             return
         current = self.state.source.spacing_mm
-        value, ok = QInputDialog.getDouble(
+        shown = "0.1" if current is None else spacing_text(current)
+        text, ok = QInputDialog.getText(
             self.window,
             "Pixel spacing",
-            "Millimetres per pixel (rows and columns):",
-            current[0] if current else 0.1,
-            0.001,
-            10.0,
-            6,  # a DICOM's 0.068359375 mm is not rounded to 0.0684
+            "Millimetres per pixel: one value, or rows x columns (0.1 x 0.05):",
+            text=shown,
         )
-        unchanged = current is not None and value == round(current[0], 6) == round(current[1], 6)
-        if ok and not unchanged and self.may_discard_annotations("Reopening it with this spacing"):
+        if not ok or text.strip() == shown:
+            return
+        try:
+            value = parse_spacing(text)
+        except ValueError as exc:
+            self._fail(f"pixel spacing: {exc}")
+            return
+        if self.may_discard_annotations("Reopening it with this spacing"):
             self.open_path(self.state.source.path, value)
 
     # -- exports ---------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1440, 900)
 
-    def open_path(self, path: str, spacing_mm: float | None = None) -> None:
+    def open_path(self, path: str, spacing_mm: float | tuple[float, float] | None = None) -> None:
         self.files.open_path(path, spacing_mm)
 
     def _open_asking(self, path: str) -> None:

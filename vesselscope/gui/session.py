@@ -86,7 +86,7 @@ class Session:
             self.player.halt()
             self.sink.report_pause("stopped by an error")
 
-    def open(self, path: str, spacing_mm: float | None) -> None:
+    def open(self, path: str, spacing_mm: float | tuple[float, float] | None) -> None:
         def load() -> Any:
             from vesselscope.simulator import demo_cine_path
 

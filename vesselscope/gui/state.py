@@ -26,7 +26,8 @@ class SourceInfo:
     frame_count: int | None  # None: a live stream, which has no length
     fps: float | None
     spacing_mm: Spacing | None
-    spacing_override: float | None = None  # what the user gave (--spacing), for reopening
+    # what the user gave (--spacing, File > Pixel spacing), for reopening
+    spacing_override: float | tuple[float, float] | None = None
 
     @property
     def live(self) -> bool:
