@@ -25,7 +25,7 @@ from vesselscope.gui.theme import apply_theme
 @dataclass(frozen=True)
 class ViewerOptions:
     source: str | None = None
-    spacing_mm: float | tuple[float, float] | None = None
+    spacing_mm: float | None = None
     preset: str | None = None  # None: the one remembered from the last run
     model: str | None = None
     device: str | None = None

@@ -17,6 +17,7 @@ from PyQt6.QtCore import QObject, QThread, pyqtSignal
 
 from vesselscope.annotations import Annotations
 from vesselscope.detection.detector import Detector, DetectorSettings
+from vesselscope.frame import Spacing
 from vesselscope.gui.state import DetectorInfo, SourceInfo, ViewerState
 from vesselscope.gui.worker import Delivery, DetectionWorker
 
@@ -57,7 +58,7 @@ class Controller(QObject):
         self._post_detector()
 
     # -- intents -------------------------------------------------------------------------------
-    def open(self, path: str, spacing_mm: float | tuple[float, float] | None = None) -> None:
+    def open(self, path: str, spacing_mm: float | Spacing | None = None) -> None:
         self.worker.post(open=(str(path), spacing_mm))
 
     def play_pause(self) -> None:

@@ -21,7 +21,7 @@ from vesselscope.detection.detector import Detector, DetectorSettings
 from vesselscope.detection.results import FrameResult
 from vesselscope.errors import SourceError
 from vesselscope.evaluation.overlay import OverlayLayers, render_overlay, square_pixels
-from vesselscope.frame import Frame
+from vesselscope.frame import Frame, Spacing
 from vesselscope.gui.reporting import collecting_warnings, describe_error
 from vesselscope.gui.worker import yield_to_the_gui
 from vesselscope.sources import open_source
@@ -46,7 +46,7 @@ def write_png(
 
 def detected_frames(
     path: str,
-    spacing_mm: float | tuple[float, float] | None,
+    spacing_mm: float | Spacing | None,
     settings: DetectorSettings,
     make_detector: Callable[[DetectorSettings], Detector] = Detector,
 ) -> Iterator[Pair]:

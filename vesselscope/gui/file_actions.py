@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDia
 
 from vesselscope.annotations import load_annotations, save_annotations
 from vesselscope.evaluation.overlay import OverlayLayers
+from vesselscope.frame import Spacing
 from vesselscope.gui.background import run_in_background
 from vesselscope.gui.controller import Controller
 from vesselscope.gui.export import CineExport, detected_frames, write_png
@@ -106,7 +107,7 @@ class FileActions(QObject):
         if ok and uri.strip():
             self.open_path(uri.strip())
 
-    def open_path(self, path: str, spacing_mm: float | tuple[float, float] | None = None) -> None:
+    def open_path(self, path: str, spacing_mm: float | Spacing | None = None) -> None:
         self._say(f"Opening {path}…")
         self.controller.open(path, spacing_mm)
 

@@ -125,29 +125,27 @@ class ImageView(ZoomPanView):
 
     # -- screen-space painting -----------------------------------------------------------------
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
-        if self.image.pixmap().isNull():
-            if self.state.source is not None and self.state.source.live:  # why it is black
-                painter.save()
-                painter.resetTransform()
-                draw_hud(painter, QRectF(self.viewport().rect()), hud_lines(self.state), [])
-                painter.restore()
+        blank = self.image.pixmap().isNull()
+        # a stream with no image yet still says why it is black (hud_lines)
+        if blank and not (self.state.source is not None and self.state.source.live):
             return
         painter.save()
         painter.resetTransform()
         bounds = QRectF(self.viewport().rect())
-        image = self.mapFromScene(self.image.sceneBoundingRect()).boundingRect().toRectF()
-        frame = self.state.frame
-        row = frame.spacing_mm[0] if frame is not None and frame.spacing_mm else None
-        depth = self.image.sceneBoundingRect().height()
-        draw_depth_ruler(
-            painter,
-            image,
-            depth,
-            "mm" if row else "px",
-            lambda d: self.mapFromScene(QPointF(0, d)).y(),
-            bounds,
-        )
-        draw_hud(painter, bounds, hud_lines(self.state), badges(self.state))
+        if not blank:
+            image = self.mapFromScene(self.image.sceneBoundingRect()).boundingRect().toRectF()
+            frame = self.state.frame
+            row = frame.spacing_mm[0] if frame is not None and frame.spacing_mm else None
+            depth = self.image.sceneBoundingRect().height()
+            draw_depth_ruler(
+                painter,
+                image,
+                depth,
+                "mm" if row else "px",
+                lambda d: self.mapFromScene(QPointF(0, d)).y(),
+                bounds,
+            )
+        draw_hud(painter, bounds, hud_lines(self.state), [] if blank else badges(self.state))
         painter.restore()
 
 

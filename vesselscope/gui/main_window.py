@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
 )
 
 from vesselscope.detection.detector import Detector, DetectorSettings
+from vesselscope.frame import Spacing
 from vesselscope.gui.actions import build_menus, create_actions
 from vesselscope.gui.annotation_panel import AnnotationPanel
 from vesselscope.gui.background import wait_for_tasks
@@ -76,7 +77,8 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Tools", self)
         dock.setObjectName("tools")
         dock.setWidget(self.tabs)
-        # movable, and hidden from the View menu (F9): on a small screen the image gets it all
+        # movable and closable: View > Tools panel (F9) hides and shows it, so that on a small
+        # screen the image can have the whole window
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
@@ -100,7 +102,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1440, 900)
 
-    def open_path(self, path: str, spacing_mm: float | tuple[float, float] | None = None) -> None:
+    def open_path(self, path: str, spacing_mm: float | Spacing | None = None) -> None:
         self.files.open_path(path, spacing_mm)
 
     def _open_asking(self, path: str) -> None:

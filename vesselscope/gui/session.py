@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from vesselscope.detection.detector import Detector, DetectorSettings
 from vesselscope.detection.results import FrameResult
-from vesselscope.frame import Frame
+from vesselscope.frame import Frame, Spacing
 from vesselscope.gui.inbox import Commands
 from vesselscope.gui.pacing import RateMeter
 from vesselscope.gui.recording_player import RecordingPlayer
@@ -86,7 +86,7 @@ class Session:
             self.player.halt()
             self.sink.report_pause("stopped by an error")
 
-    def open(self, path: str, spacing_mm: float | tuple[float, float] | None) -> None:
+    def open(self, path: str, spacing_mm: float | Spacing | None) -> None:
         def load() -> Any:
             from vesselscope.simulator import demo_cine_path
 

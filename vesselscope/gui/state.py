@@ -27,7 +27,7 @@ class SourceInfo:
     fps: float | None
     spacing_mm: Spacing | None
     # what the user gave (--spacing, File > Pixel spacing), for reopening
-    spacing_override: float | tuple[float, float] | None = None
+    spacing_override: float | Spacing | None = None
 
     @property
     def live(self) -> bool:
