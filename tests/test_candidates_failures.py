@@ -58,6 +58,32 @@ def test_a_broken_kernel_fails_with_the_compiler_log():
     assert isinstance(error.value.__cause__, cl.Error)
 
 
+def test_a_driver_that_logs_successful_builds_prints_nothing(monkeypatch):
+    """NVIDIA's driver writes a build log even on success; pyopencl turns it into a warning
+    that every first run on such a GPU printed (doctor on an H100)."""
+    cl = pytest.importorskip("pyopencl")
+    from vesselscope.candidates.programs import build, context_for
+    from vesselscope.opencl_device import NoOpenCLDevice, choose_device, smoke_test
+
+    try:
+        _, device = choose_device()
+    except NoOpenCLDevice as exc:
+        pytest.skip(f"no OpenCL device: {exc}")
+    real_build = cl.Program.build
+
+    def chatty_build(self, *args, **kwargs):
+        built = real_build(self, *args, **kwargs)
+        warnings.warn("Non-empty compiler output encountered", cl.CompilerWarning, stacklevel=2)
+        return built
+
+    monkeypatch.setattr(cl.Program, "build", chatty_build)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        smoke_test(device)
+        source = "__kernel void quiet(__global float *x) { x[0] = 1.0f; }"
+        build(context_for(device), device, source, "quiet.cl")
+
+
 def test_programs_are_built_once_per_device_and_options():
     pytest.importorskip("pyopencl")
     from vesselscope.candidates.programs import kernel_source, program

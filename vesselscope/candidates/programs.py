@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import threading
-import warnings
 from pathlib import Path
 
 import pyopencl as cl
 
 import vesselscope
+from vesselscope.opencl_device import build_quietly
 
 KERNEL_DIRS = (
     Path(__file__).resolve().parent / "kernels",
@@ -65,10 +65,7 @@ def build(
     """Compile `source`; a failure raises KernelBuildError carrying the compiler's log."""
     program = cl.Program(context, source)
     try:
-        with warnings.catch_warnings():
-            # pyopencl turns a non-empty build log into a warning; success needs no log
-            warnings.simplefilter("ignore", cl.CompilerWarning)
-            return program.build(options=list(options), devices=[device])
+        return build_quietly(program, device, options)
     except cl.Error as exc:
         try:
             log = program.get_build_info(device, cl.program_build_info.LOG).strip()
