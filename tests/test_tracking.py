@@ -14,26 +14,57 @@ def _vessel(cx, cy, a=30.0, b=30.0, score=0.9):
 
 def test_a_vessel_is_confirmed_after_m_of_n_frames_and_keeps_its_id():
     tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
-    shown = [tracker.update(i / 30, [_vessel(100 + i, 80)], SPACING) for i in range(10)]
+    for i in range(3):  # the tracker is past its start: it has seen frames without vessels
+        tracker.update(i / 30, [], SPACING)
+    shown = [tracker.update(i / 30, [_vessel(100 + i, 80)], SPACING) for i in range(3, 13)]
     assert [len(s) for s in shown[:2]] == [0, 0]  # tentative: not shown yet
     assert all(len(s) == 1 for s in shown[2:])
     assert {s[0].track_id for s in shown[2:]} == {1}
-    assert shown[-1][0].cx == pytest.approx(109, abs=0.5)  # follows the sliding probe
+    assert shown[-1][0].cx == pytest.approx(112, abs=0.5)  # follows the sliding probe
 
 
-def test_a_single_false_detection_never_becomes_a_track():
+def test_at_the_start_a_vessel_seen_in_every_frame_so_far_is_shown_at_once():
+    """The first frames of a recording or stream: no track can have confirm_hits yet."""
+    tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
+    first = tracker.update(0.0, [_vessel(100, 80)], SPACING)
+    second = tracker.update(1 / 30, [_vessel(101, 80), _vessel(300, 200)], SPACING)
+    third = tracker.update(2 / 30, [_vessel(102, 80), _vessel(300, 200)], SPACING)
+    assert [v.track_id for v in first] == [1]
+    # the second vessel appeared in the second frame, not in every frame so far
+    assert [v.track_id for v in second] == [1]
+    assert [v.track_id for v in third] == [1]
+    fourth = tracker.update(3 / 30, [_vessel(103, 80), _vessel(300, 200)], SPACING)
+    assert [v.track_id for v in fourth] == [1, 2]  # 3 hits: confirmed as usual
+
+
+def test_after_a_reset_the_start_rule_applies_again():
+    tracker = VesselTracker(TrackerSettings(confirm_hits=3))
+    for i in range(4):
+        tracker.update(i / 30, [], SPACING)
+    assert tracker.update(4 / 30, [_vessel(100, 80)], SPACING) == []
+    tracker.reset()  # a jump in a recording
+    assert len(tracker.update(5 / 30, [_vessel(100, 80)], SPACING)) == 1
+
+
+def test_a_single_false_detection_is_never_shown_beyond_its_own_frame():
     tracker = VesselTracker()
-    shown = tracker.update(0.0, [_vessel(50, 50)], SPACING)
+    tracker.update(0.0, [], SPACING)
+    assert tracker.update(1 / 30, [_vessel(50, 50)], SPACING) == []  # after the start: tentative
+    for i in range(2, 10):
+        assert tracker.update(i / 30, [], SPACING) == []
+    # at the start it is shown in its frame, but not predicted through the frames it is missed
+    tracker = VesselTracker()
+    assert len(tracker.update(0.0, [_vessel(50, 50)], SPACING)) == 1
     for i in range(1, 10):
-        shown = tracker.update(i / 30, [], SPACING)
-        assert shown == []
+        assert tracker.update(i / 30, [], SPACING) == []
 
 
 def test_ids_count_the_vessels_shown_not_the_tentative_tracks():
     tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
-    for i, x in enumerate((300, 340, 380)):  # three one-off false detections, far apart
+    tracker.update(0.0, [], SPACING)
+    for i, x in enumerate((300, 340, 380), start=1):  # three one-off false detections, far apart
         tracker.update(i / 30, [_vessel(x, 200), _vessel(100, 100)], SPACING)
-    shown = tracker.update(3 / 30, [_vessel(100, 100)], SPACING)
+    shown = tracker.update(4 / 30, [_vessel(100, 100)], SPACING)
     assert [v.track_id for v in shown] == [1]
 
 
@@ -99,7 +130,10 @@ def test_rewinding_the_cine_resets_the_tracks():
     tracker = VesselTracker()
     for i in range(5):
         tracker.update(i / 30, [_vessel(100, 100)], SPACING)
-    assert tracker.update(0.0, [_vessel(100, 100)], SPACING) == []  # a new, tentative track
+    # a new track (a new id), shown at once as at any start, with no history of the old one
+    [vessel] = tracker.update(0.0, [_vessel(100, 100)], SPACING)
+    assert vessel.track_id == 2
+    assert len(tracker._tracks) == 1 and tracker._tracks[0].total_hits == 1
 
 
 def _signal(seconds=4.0, fps=30, pulse=0.06, ratio=1.0, squash=0.0, rng=None):

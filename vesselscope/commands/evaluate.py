@@ -93,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
         if folds is None and detector.settings.track:
             hits = detector.settings.tracker.confirm_hits
             print(
-                f"tracking on: a vessel is shown once seen in {hits} frames, so the first "
-                f"{hits - 1} of each track count as missed (--no-track scores frames alone)"
+                f"tracking on: a vessel that appears after the first frame is shown once seen "
+                f"in {hits} frames, so its first {hits - 1} count as missed (--no-track scores "
+                "frames alone)"
             )
         if args.report:
             page = report(Path(args.report), source, truth, evaluation, results, summary)

@@ -17,6 +17,10 @@ class TrackerSettings:
     gate_mm: float = 3.0  # a detection farther than this from a track's prediction is not it
     confirm_hits: int = 3  # a track is shown once seen in confirm_hits of the last
     confirm_window: int = 5  # confirm_window frames
+    # ... except at the start (of a stream, a recording, or after a jump), where no track can
+    # yet have been seen confirm_hits times: there a track seen in every frame so far is shown
+    # at once, but only while detected, until it has its confirm_hits (see _established).
+    # Otherwise the first frames of every recording opened in the viewer showed no vessel.
     max_missed: int = 8  # frames without a detection before a track is dropped
     show_missed: int = 2  # a confirmed track is still shown (predicted) for this many misses
     merge_mm: float = 2.0  # two tracks whose centres come this close are one vessel
@@ -58,10 +62,12 @@ class VesselTracker:
         # order they appeared, not after every tentative track that never made it.
         self._next_id = 1
         self._last_time: float | None = None
+        self._frames = 0  # since the last reset
 
     def reset(self) -> None:
         self._tracks.clear()
         self._last_time = None
+        self._frames = 0
 
     def update(
         self,
@@ -79,6 +85,7 @@ class VesselTracker:
             self.reset()
             dt = 0.0
         self._last_time = time_s
+        self._frames += 1
         predicted = [track.predict(dt) for track in self._tracks]
         matches, unmatched = self._associate(predicted, detections)
         for track_index, detection_index in matches:
@@ -96,7 +103,7 @@ class VesselTracker:
             self._start(detections[detection_index], time_s)
         self._confirm_and_prune()
         self._merge()
-        shown = [t for t in self._tracks if t.confirmed and t.missed <= self.settings.show_missed]
+        shown = [t for t in self._tracks if self._shown(t)]
         return [track.as_vessel(spacing) for track in sorted(shown, key=lambda t: t.serial)]
 
     def _associate(
@@ -119,7 +126,9 @@ class VesselTracker:
     ) -> list[tuple[int, Vessel]]:
         """Confirmed tracks left without a detection, paired with weak candidates that fit."""
         s = self.settings
-        waiting = [i for i, t in enumerate(self._tracks) if t.confirmed and i not in matched]
+        waiting = [
+            i for i, t in enumerate(self._tracks) if self._established(t) and i not in matched
+        ]
         weak = [v for v in weak if v.score >= s.keep_score]
         if not waiting or not weak:
             return []
@@ -141,7 +150,9 @@ class VesselTracker:
         waiting = [
             i
             for i, t in enumerate(self._tracks)
-            if t.confirmed and i not in matched and t.followed < self.settings.follow_frames
+            if self._established(t)
+            and i not in matched
+            and t.followed < self.settings.follow_frames
         ]
         if not waiting:
             return set()
@@ -177,11 +188,23 @@ class VesselTracker:
         )
         self._next_serial += 1
 
+    def _established(self, track: Track) -> bool:
+        """Confirmed on confirm_hits: trusted to be predicted, followed by its edges and kept
+        by weak candidates through frames without a detection. A track confirmed at the start
+        on fewer hits is shown only in the frames it is detected in until it has them."""
+        return track.confirmed and track.total_hits >= self.settings.confirm_hits
+
+    def _shown(self, track: Track) -> bool:
+        if not track.confirmed or track.missed > self.settings.show_missed:
+            return False
+        return track.missed == 0 or self._established(track)
+
     def _confirm_and_prune(self) -> None:
         s = self.settings
+        needed = min(s.confirm_hits, self._frames)  # see confirm_window
         kept = []
         for track in self._tracks:
-            if not track.confirmed and sum(track.hits) >= s.confirm_hits:
+            if not track.confirmed and sum(track.hits) >= needed:
                 track.confirmed = True
                 track.id = self._next_id
                 self._next_id += 1
