@@ -40,7 +40,8 @@ def write_test_cine(folder: Path, frames: int = 12, spacing=(0.5, 0.5), name="ci
 
 class FakeDetector:
     """The Detector's interface with instant, known results: an artery (track 7) at
-    (20 + frame index, 20) and one rejected candidate; counts its resets and frames."""
+    (20 + frame index, 20) and one rejected candidate; counts its resets, frames and restored
+    track snapshots."""
 
     device, provider = "fake device", "fake provider"
 
@@ -49,9 +50,16 @@ class FakeDetector:
         self.threshold = settings.threshold if settings.threshold is not None else 0.5
         self.resets = 0
         self.processed: list[int] = []
+        self.restored: list[int] = []  # the snapshots restored, in order
 
     def reset(self) -> None:
         self.resets += 1
+
+    def tracks_snapshot(self) -> int:
+        return len(self.processed)  # stands for the tracks after that many frames
+
+    def restore_tracks(self, snapshot: int) -> None:
+        self.restored.append(snapshot)
 
     def process(self, frame: Frame) -> FrameResult:
         self.processed.append(frame.index)

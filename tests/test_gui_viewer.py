@@ -119,9 +119,14 @@ def test_a_frame_stepped_back_to_shows_what_it_showed_and_settings_start_afresh(
     window.actions["step_forward"].trigger()
     wait_for_frame(qtbot, window, 4)
     assert detector.processed == [0, 1, 2, 3, 4]  # 3 shown again, 4 carries the tracks on
-    window.state.update(threshold=0.9)  # new settings: what was shown no longer holds
-    qtbot.waitUntil(lambda: len(detector.processed) == 8)
-    assert detector.processed[5:] == [2, 3, 4]  # frame 4 again, its tracks rebuilt
+    window.state.update(threshold=0.9)  # only the threshold: the tracks are kept
+    qtbot.waitUntil(lambda: len(detector.processed) == 6)
+    # frame 4 again, from the tracks as they were before it (after 4 frames), nothing reset
+    assert detector.processed[5:] == [4] and detector.restored == [4] and detector.resets == 0
+    assert detectors[-1] is detector and window.state.result.threshold == 0.9
+    window.state.update(preset="carotid")  # new settings: what was shown no longer holds
+    qtbot.waitUntil(lambda: len(detectors[-1].processed) == 3)
+    assert detectors[-1].processed == [2, 3, 4]  # frame 4 again, its tracks rebuilt
 
 
 class SlowDetector(FakeDetector):

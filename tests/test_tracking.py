@@ -166,3 +166,21 @@ def test_weak_evidence_gives_no_label_rather_than_a_guess():
 def test_no_label_before_enough_history():
     t, a, b = _signal(seconds=0.8)
     assert label_track(t, a, b) == ("unknown", 0.0)
+
+
+def test_a_frame_taken_again_from_a_snapshot_keeps_ids_and_history():
+    """The viewer, paused, takes its frame again with another threshold from the tracks as
+    they were before it: the same ids, and no second hit of that frame in the history."""
+    tracker = VesselTracker()
+    for i in range(6):
+        tracker.update(i / 30, [_vessel(100 + i, 80), _vessel(300, 200)], SPACING)
+    before = tracker.snapshot()
+    first = tracker.update(6 / 30, [_vessel(106, 80), _vessel(300, 200)], SPACING)
+    hits = [t.total_hits for t in tracker._tracks]
+    for _ in range(2):  # twice: the snapshot stays usable
+        tracker.restore(before)
+        again = tracker.update(6 / 30, [_vessel(106, 80)], SPACING)  # a stricter threshold
+        assert [t.total_hits for t in tracker._tracks] == [hits[0], hits[1] - 1]
+    assert [v.track_id for v in first] == [1, 2]
+    assert [v.track_id for v in again] == [1, 2]  # the second shown predicted, not renumbered
+    assert again[1].state == "predicted"

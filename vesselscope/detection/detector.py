@@ -61,6 +61,15 @@ class Detector:
         """Forget tracks, e.g. after seeking in a cine."""
         self.tracker.reset()
 
+    def tracks_snapshot(self) -> object:
+        """The tracks as they are now, for restore_tracks()."""
+        return self.tracker.snapshot()
+
+    def restore_tracks(self, snapshot: object) -> None:
+        """Back to a tracks_snapshot(): a frame taken again (another threshold) from the tracks
+        it was first taken with, ids and artery/vein labels kept."""
+        self.tracker.restore(snapshot)
+
     def warm_up(self, frame: Frame) -> None:
         """Run `frame` once and forget it: the OpenCL programs get built and ONNX Runtime makes
         its first run here (about a second on a CPU), not in the first measured frame."""

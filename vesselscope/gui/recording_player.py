@@ -109,11 +109,19 @@ class RecordingPlayer:
         self.last = self.tracked = index
         self.shown[index] = self.session.deliver(frame)
 
-    def refresh(self) -> None:
-        """Detect the frame on screen again (new settings) unless playback will anyway."""
+    def refresh(self, keep_tracks: bool) -> None:
+        """Detect the frame on screen again (new settings) unless playback will anyway.
+
+        keep_tracks: only the threshold moved, so a paused frame is taken again from the tracks
+        it was first taken with (ids and artery/vein labels kept); otherwise the tracks were
+        made under other settings and are rebuilt."""
         self.shown.clear()
-        self.tracked = -1  # the tracks were made under other settings: rebuild them
-        if not self.playing and self.last >= 0 and self._seek is None:
+        paused_here = not self.playing and self.last >= 0 and self._seek is None
+        if paused_here and keep_tracks and self.session.rewind_tracks(self.last):
+            self.tracked = self.last - 1  # the frame on screen is the detector's next
+        else:
+            self.tracked = -1
+        if paused_here:
             self._seek = self.last
 
     def halt(self) -> None:

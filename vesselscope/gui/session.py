@@ -46,7 +46,7 @@ class Player(Protocol):
     def apply(self, commands: Commands) -> None: ...
     def wait_s(self) -> float | None: ...
     def step(self) -> None: ...
-    def refresh(self) -> None: ...
+    def refresh(self, keep_tracks: bool) -> None: ...
     def halt(self) -> None: ...
     def extra_dropped(self) -> int: ...
     def close(self) -> None: ...
@@ -68,6 +68,9 @@ class Session:
         self.dropped = 0
         self._broken = False  # the detector could not be built with the current settings
         self._told_spacing = False  # the user knows this source's frames have no spacing
+        # (frame, the tracks before the detector took it): a paused frame is taken again with
+        # a new threshold from the tracks it was first taken with (see rewind_tracks)
+        self._before: tuple[Frame, object] | None = None
 
     def apply(self, commands: Commands) -> None:
         if commands.open is not None:
@@ -121,9 +124,9 @@ class Session:
     def configure(self, settings: DetectorSettings) -> None:
         """Use new detector settings; a model that fails its card check leaves the old one."""
         self._broken, self.requested = False, settings
-        self._use()
+        kept = self._use()
         if self.player is not None:
-            self.player.refresh()
+            self.player.refresh(keep_tracks=kept)
 
     def detect(self, frame: Frame) -> FrameResult | None:
         """The detector's result for `frame`; None when it cannot run (said once, elsewhere)."""
@@ -140,9 +143,19 @@ class Session:
                     "pixels (give it with --spacing or File > Pixel spacing)"
                 )
             return None
+        self._before = (frame, self.detector.tracks_snapshot())
         return self.detector.process(frame)
 
-    def _use(self) -> None:
+    def rewind_tracks(self, index: int) -> bool:
+        """Put the tracks back as they were before frame `index` was detected, if it was the
+        last frame detected; whether they were."""
+        if self._before is None or self.detector is None or self._before[0].index != index:
+            return False
+        self.detector.restore_tracks(self._before[1])
+        return True
+
+    def _use(self) -> bool:
+        """Whether the detector, and so its tracks, were kept (only the threshold moved)."""
         settings = replace(self.requested, track=False) if self.still else self.requested
         same_but_threshold = replace(settings, threshold=None) == replace(
             self.settings, threshold=None
@@ -154,9 +167,12 @@ class Session:
                 threshold if threshold is not None else _card_threshold(self.detector)
             )
             self.settings = settings
-        elif (detector := self.guard(self._make_detector, settings)) is not _FAILED:
-            self.detector, self.settings = detector, settings
+            self._report_detector()
+            return True
+        if (detector := self.guard(self._make_detector, settings)) is not _FAILED:
+            self.detector, self.settings, self._before = detector, settings, None
         self._report_detector()
+        return False
 
     def reset_tracks(self) -> None:
         if self.detector is not None:

@@ -89,7 +89,7 @@ class StreamPlayer:
             self._record("")
             self.session.sink.report_failure(f"recording stopped: {exc}")
 
-    def refresh(self) -> None:
+    def refresh(self, keep_tracks: bool) -> None:
         """Nothing to do: the next frame of the stream shows the new settings."""
 
     def halt(self) -> None:

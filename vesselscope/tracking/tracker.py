@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -68,6 +69,15 @@ class VesselTracker:
         self._tracks.clear()
         self._last_time = None
         self._frames = 0
+
+    def snapshot(self) -> Any:
+        """The tracks as they are now (ids, filters, label histories), for restore()."""
+        return copy.deepcopy(self.__dict__)
+
+    def restore(self, snapshot: Any) -> None:
+        """Back to a snapshot(): e.g. to take a frame again with another threshold, the tracks
+        kept. The snapshot stays usable for another restore."""
+        self.__dict__.update(copy.deepcopy(snapshot))
 
     def update(
         self,
