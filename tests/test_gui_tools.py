@@ -36,6 +36,7 @@ def test_calipers_measured_with_the_mouse_on_non_square_pixels(qtbot, tmp_path):
     rect = window.view.image.sceneBoundingRect()  # 64 columns x 0.1, 48 rows x 0.2
     assert (rect.width(), rect.height()) == pytest.approx((6.4, 9.6))
     window.actions["tool_distance"].trigger()
+    assert window.tabs.currentWidget() is window.caliper_panel
     drag(window.view, (10, 5), (10, 35))  # 30 rows
     window.actions["tool_ellipse"].trigger()
     drag(window.view, (20, 10), (60, 30))  # 40 x 20 px: a 4 mm circle on screen
@@ -215,3 +216,60 @@ def test_file_pixel_spacing_takes_rows_by_columns(qtbot, tmp_path, monkeypatch):
         lambda: window.state.frame is not None and window.state.frame.spacing_mm == (0.1, 0.05),
         timeout=5000,
     )
+
+
+def test_annotation_edits_undo_and_redo_on_the_frame_they_were_made(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))
+    s = window.state
+    window.actions["tool_annotate"].trigger()
+    assert window.tabs.currentWidget() is window.annotation_panel  # the tool's panel comes up
+    drag(window.view, (10, 10), (30, 20))  # drawn
+    drag(window.view, (20, 15), (25, 18))  # moved
+    window.actions["label_vein"].trigger()  # relabelled
+    window.actions["copy_next"].trigger()  # copied onto frame 1, which is then shown
+    wait_for_frame(qtbot, window, 1)
+    window.actions["delete"].trigger()  # deleted there
+    assert s.annotations.vessels(1) == [] and 1 in s.annotations.frames
+    assert window.annotation_panel.summary.text() == "1 ellipse on 2 annotated frames"
+    window.actions["undo"].trigger()  # the deletion
+    assert [e.label for e in s.annotations.vessels(1)] == ["vein"]
+    window.actions["undo"].trigger()  # the copy: frame 1 was never annotated
+    assert 1 not in s.annotations.frames
+    window.actions["undo"].trigger()  # the label, on frame 0: shown again
+    wait_for_frame(qtbot, window, 0)
+    assert "Undid: labelled vein (frame 1)" in window.status.message.text()
+    (ellipse,) = s.annotations.vessels(0)
+    assert ellipse.label == "artery" and (ellipse.cx, ellipse.cy) == pytest.approx(
+        (25, 18), abs=0.1
+    )
+    window.actions["undo"].trigger()  # the move
+    assert (s.annotations.vessels(0)[0].cx, s.annotations.vessels(0)[0].cy) == (20, 15)
+    window.actions["undo"].trigger()  # the drawing
+    assert 0 not in s.annotations.frames and not window.files.unsaved_annotations()
+    window.actions["undo"].trigger()
+    assert "Nothing to undo" in window.status.message.text()
+    window.actions["redo"].trigger()
+    window.actions["redo"].trigger()
+    assert (s.annotations.vessels(0)[0].cx, s.annotations.vessels(0)[0].cy) == pytest.approx(
+        (25, 18), abs=0.1
+    )
+    drag(window.view, (2, 40), (12, 46))  # a new edit: what was undone can no longer be redone
+    window.actions["redo"].trigger()
+    assert "Nothing to redo" in window.status.message.text()
+    # the new one takes the label last chosen (vein): choosing a label is no edit to undo
+    assert [e.label for e in s.annotations.vessels(0)] == ["artery", "vein"]
+
+
+def test_an_undo_never_reaches_into_annotations_loaded_since():
+    from vesselscope.annotations import Annotations, EllipseAnnotation
+    from vesselscope.gui.annotation_history import AnnotationHistory
+
+    history, first = AnnotationHistory(), Annotations()
+    ellipse = EllipseAnnotation(5, 5, 3, 2, 0.0)
+    history.record(first, 0, [ellipse], "drew an ellipse")
+    first.frames[0] = [ellipse]
+    loaded = Annotations(frames={3: [ellipse]})
+    assert history.undo(loaded) is None and loaded.frames == {3: [ellipse]}
+    assert history.undo(first) is None  # that history was dropped with the load
+    assert first.frames == {0: [ellipse]}

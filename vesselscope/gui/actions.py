@@ -44,6 +44,8 @@ ACTIONS: dict[str, tuple[str, str, str, bool]] = {
     "label_vein": ("A&nnotations", "Label &vein", "V", False),
     "label_unknown": ("A&nnotations", "Label &unknown", "U", False),
     "copy_next": ("A&nnotations", "&Copy to next frame", "Ctrl+Right", False),
+    "undo": ("A&nnotations", "U&ndo annotation edit", "Ctrl+Z", False),
+    "redo": ("A&nnotations", "&Redo annotation edit", "Ctrl+Shift+Z", False),
     "save_annotations": ("A&nnotations", "&Save annotations…", "Ctrl+S", False),
     "load_annotations": ("A&nnotations", "&Load annotations…", "Ctrl+L", False),
     "load_model": ("&Detection", "Load &model…", "Ctrl+M", False),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from vesselscope.annotations import EllipseAnnotation
+from vesselscope.gui.annotation_history import Change
 from vesselscope.gui.calipers import Point
 from vesselscope.gui.state import ViewerState
 
@@ -28,11 +29,28 @@ def current_ellipses(state: ViewerState) -> list[EllipseAnnotation]:
     return list(state.annotations.vessels(index)) if index is not None else []
 
 
-def _store(state: ViewerState, index: int, ellipses: list[EllipseAnnotation]) -> None:
+def _store(state: ViewerState, index: int, ellipses: list[EllipseAnnotation], what: str) -> None:
     # A frame whose last ellipse is deleted stays, empty: annotated as holding no vessel, which
     # evaluate scores (its detections are false positives), unlike a frame never annotated.
+    state.annotation_history.record(state.annotations, index, ellipses, what)
     state.annotations.frames[index] = ellipses
     state.notify("annotations")
+
+
+def undo(state: ViewerState) -> Change | None:
+    """Undo the last annotation edit (on whichever frame it was); the change, or None."""
+    return _after(state, state.annotation_history.undo(state.annotations))
+
+
+def redo(state: ViewerState) -> Change | None:
+    return _after(state, state.annotation_history.redo(state.annotations))
+
+
+def _after(state: ViewerState, change: Change | None) -> Change | None:
+    if change is not None:
+        state.selection = None
+        state.notify("annotations")
+    return change
 
 
 def _next_track(state: ViewerState) -> int:
@@ -51,24 +69,26 @@ def add_ellipse(state: ViewerState, corner: Point, opposite: Point) -> int | Non
         *centre, a, b, 0.0, label=state.annotation_label, track=_next_track(state)
     )
     ellipses = [*current_ellipses(state), ellipse]
-    _store(state, index, ellipses)
+    _store(state, index, ellipses, "drew an ellipse")
     state.selection = len(ellipses) - 1
     return len(ellipses) - 1
 
 
-def change_ellipse(state: ViewerState, number: int, ellipse: EllipseAnnotation) -> None:
+def change_ellipse(
+    state: ViewerState, number: int, ellipse: EllipseAnnotation, what: str = "changed an ellipse"
+) -> None:
     index = frame_index(state)
     ellipses = current_ellipses(state)
     if index is not None and 0 <= number < len(ellipses):
         ellipses[number] = ellipse
         state.selection = number
-        _store(state, index, ellipses)
+        _store(state, index, ellipses, what)
 
 
 def relabel(state: ViewerState, number: int | None, label: str) -> None:
     ellipses = current_ellipses(state)
     if number is not None and 0 <= number < len(ellipses):
-        change_ellipse(state, number, replace(ellipses[number], label=label))
+        change_ellipse(state, number, replace(ellipses[number], label=label), f"labelled {label}")
 
 
 def delete_ellipse(state: ViewerState, number: int | None) -> None:
@@ -77,7 +97,7 @@ def delete_ellipse(state: ViewerState, number: int | None) -> None:
     if index is not None and number is not None and 0 <= number < len(ellipses):
         del ellipses[number]
         state.selection = None
-        _store(state, index, ellipses)
+        _store(state, index, ellipses, "deleted an ellipse")
 
 
 def copy_to_next(state: ViewerState) -> int | None:
@@ -93,6 +113,6 @@ def copy_to_next(state: ViewerState) -> int | None:
         return None
     there = list(state.annotations.vessels(index + 1))
     tracks = {e.track for e in there}
-    state.annotations.frames[index + 1] = there + [e for e in ellipses if e.track not in tracks]
-    state.notify("annotations")
+    copied = there + [e for e in ellipses if e.track not in tracks]
+    _store(state, index + 1, copied, f"copied frame {index + 1}'s ellipses")
     return index + 1

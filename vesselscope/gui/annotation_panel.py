@@ -34,7 +34,7 @@ class AnnotationPanel(QWidget):
         layout.addWidget(tool)
         hint = QLabel(
             "Drag a box to draw a vessel; drag an ellipse to move it, its round handle to "
-            "resize and turn it, its square handle to change its width."
+            "resize and turn it, its square handle to change its width. Ctrl+Z undoes an edit."
         )
         hint.setObjectName("dim")
         hint.setWordWrap(True)
@@ -56,9 +56,11 @@ class AnnotationPanel(QWidget):
         self.summary.setObjectName("dim")
         layout.addWidget(self.summary)
         grid = QGridLayout()
-        names = ("copy_next", "delete", "save_annotations", "load_annotations")
+        names = ("undo", "redo", "copy_next", "delete", "save_annotations", "load_annotations")
         for n, name in enumerate(names):
-            button = QPushButton(actions[name].text().replace("&", "").replace(" selected", ""))
+            text = actions[name].text().replace("&", "")
+            button = QPushButton(text.replace(" selected", "").replace(" annotation edit", ""))
+            button.setToolTip(actions[name].toolTip())
             button.clicked.connect(actions[name].trigger)
             grid.addWidget(button, n // 2, n % 2)
         layout.addLayout(grid)
@@ -88,7 +90,10 @@ class AnnotationPanel(QWidget):
             self.list.blockSignals(False)
             frames = len(s.annotations.frames)
             count = sum(len(v) for v in s.annotations.frames.values())
-            self.summary.setText(f"{count} ellipses on {frames} annotated frames")
+            self.summary.setText(
+                f"{count} ellipse{'s' * (count != 1)} on {frames} annotated "
+                f"frame{'s' * (frames != 1)}"
+            )
 
 
 def _describe(number: int, e: EllipseAnnotation, spacing: tuple[float, float] | None) -> str:

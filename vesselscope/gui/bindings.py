@@ -19,7 +19,7 @@ TOOLS = {
     "tool_ellipse": "ellipse",
     "tool_annotate": "annotate",
 }
-RECORDING_ONLY = ("play", "tool_annotate", "copy_next")
+RECORDING_ONLY = ("play", "tool_annotate", "copy_next", "undo", "redo")
 STEPS = ("step_back", "step_forward")  # through a recording, or a frozen stream's cine buffer
 NEEDS_SOURCE = ("export_png", "export_mp4", "spacing", "save_annotations", "load_annotations")
 
@@ -49,6 +49,8 @@ def bind_actions(window: MainWindow) -> None:
         "label_vein": lambda: label("vein"),
         "label_unknown": lambda: label("unknown"),
         "copy_next": lambda: copy_to_next(window),
+        "undo": lambda: undo(window, redo=False),
+        "redo": lambda: undo(window, redo=True),
         "save_annotations": f.save_annotations,
         "load_annotations": f.load_annotations,
         "load_model": f.load_model,
@@ -110,3 +112,15 @@ def copy_to_next(window: MainWindow) -> None:
     target = annotation_edits.copy_to_next(window.state)
     if target is not None:
         window.controller.seek(target)
+
+
+def undo(window: MainWindow, redo: bool) -> None:
+    """Undo (or redo) the last annotation edit, showing the frame it was made on."""
+    s = window.state
+    change = (annotation_edits.redo if redo else annotation_edits.undo)(s)
+    if change is None:
+        window.status.say(f"Nothing to {'redo' if redo else 'undo'} in the annotations")
+        return
+    window.status.say(f"{'Redid' if redo else 'Undid'}: {change.what} (frame {change.frame + 1})")
+    if s.frame is not None and s.frame.index != change.frame:
+        window.controller.seek(change.frame)

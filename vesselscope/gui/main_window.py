@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = self.menus["&File"].addMenu("Open &recent")
         self.menus["&File"].insertMenu(self.actions["spacing"], self.recent_menu)
         bind_actions(self)
+        self.state.subscribe(self._show_tool_panel)
         self.controller.failed.connect(self.errors.show)
         self.controller.notice.connect(self.status.say)
         self.controller.opened.connect(self._opened)
@@ -109,6 +110,13 @@ class MainWindow(QMainWindow):
         """Open `path` as the user asked (recent menu, a dropped file), unsaved work allowing."""
         if self.files.may_discard_annotations("Opening another recording"):
             self.open_path(path)
+
+    def _show_tool_panel(self, name: str) -> None:
+        """A tool picked (by key or menu) brings up its panel: its list and buttons."""
+        if name == "tool" and self.state.tool == "annotate":
+            self.tabs.setCurrentWidget(self.annotation_panel)
+        elif name == "tool" and self.state.tool in ("distance", "ellipse"):
+            self.tabs.setCurrentWidget(self.caliper_panel)
 
     def _opened(self, info: SourceInfo) -> None:
         self.pages.setCurrentIndex(1)

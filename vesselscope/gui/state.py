@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from vesselscope.annotations import Annotations
 from vesselscope.detection.results import FrameResult
 from vesselscope.frame import Frame, Spacing
+from vesselscope.gui.annotation_history import AnnotationHistory
 from vesselscope.gui.calipers import Caliper
 
 Listener = Callable[[str], None]
@@ -73,6 +74,7 @@ class ViewerState:
     calipers: list[Caliper] = field(default_factory=list)
     annotations: Annotations = field(default_factory=Annotations)
     annotation_label: str = "artery"  # given to newly drawn ellipses
+    annotation_history: AnnotationHistory = field(default_factory=AnnotationHistory)
     selection: int | None = None  # the selected ellipse of the frame on screen
     preset: str = "general"
     threshold: float | None = None  # None: the model card's
