@@ -1,5 +1,6 @@
 """igtl:// against a server in another process on 127.0.0.1: `vesselscope serve` or a fake."""
 
+import re
 import socket
 import sys
 import time
@@ -226,6 +227,14 @@ def test_a_replay_without_loop_ends_after_the_last_frame_and_delivers_it():
             last = frame
     assert last is not None and np.array_equal(last.pixels, recording[4].pixels)
     assert any(line.startswith("client connected: 127.0.0.1:") for line in lines)
+    assert re.fullmatch(r"delivered: 127\.0\.0\.1:\d+ got [1-5](, \d skipped)?", server.delivery())
+
+
+def test_a_replay_nobody_received_says_so():
+    recording = open_source("sim://femoral?seed=2&frames=3&size=32,32")
+    server = ReplayServer(recording, port=0, fps=200, report=lambda line: None)
+    assert server.serve() == 3  # played, to nobody
+    assert server.delivery() == "no client connected"
 
 
 def test_serve_refuses_a_live_source_and_a_missing_file(capsys):

@@ -93,6 +93,6 @@ def run(args: argparse.Namespace) -> int:
             f"on {server.host}:{server.port} at {server.fps:g} fps"
             f"{', looping' if args.loop else ''}; device {args.device!r}"
         )
-        sent = server.serve()
-    say(f"stopped after {sent} frames")
+        played = server.serve()
+    say(f"stopped after playing {played} frames; {server.delivery()}")
     return 0

@@ -53,11 +53,12 @@ class ReplayServer:
         self.fps = fps or source.fps or DEFAULT_FPS
         self.loop = loop
         self.device = device
-        self.frames_sent = 0
+        self.frames_played = 0  # offered to the clients connected then, if any
         self._report = report
         self._report_every_s = report_every_s
         self._stop = threading.Event()
         self._clients: list[ClientLink] = []
+        self._everyone: list[ClientLink] = []  # every client served, for delivery()
         self._lock = threading.Lock()
         try:
             self._listener = socket.create_server((host, port))  # SO_REUSEADDR on POSIX
@@ -70,17 +71,9 @@ class ReplayServer:
         if source.spacing_mm is None:
             report(f"{source.path}: pixel spacing unknown; the messages will say 1 mm per pixel")
 
-    @property
-    def clients(self) -> list[str]:
-        with self._lock:
-            return [client.address for client in self._clients]
-
-    def _roster(self) -> str:
-        return ", ".join(self.clients) or "none"
-
     def serve(self) -> int:
         """Send frames at `fps` until the recording ends (unless looping) or stop(); returns
-        the number of frames sent."""
+        the number of frames played (see delivery() for what reached whom)."""
         self._acceptor.start()
         interval = 1.0 / self.fps
         due = time.monotonic()
@@ -97,12 +90,25 @@ class ReplayServer:
                     due += interval
                     if now >= next_report:
                         next_report = now + self._report_every_s
-                        self._report(f"sent {self.frames_sent} frames; clients: {self._roster()}")
+                        self._report(f"played {self.frames_played} frames; {self.delivery()}")
                 if not self.loop:
                     break
         finally:
             self.close()
-        return self.frames_sent
+        return self.frames_played
+
+    def delivery(self) -> str:
+        """What each client received: 'no client connected', or per address the frames it
+        got and those a newer frame replaced before it took them (a slow reader)."""
+        with self._lock:
+            everyone = list(self._everyone)
+        if not everyone:
+            return "no client connected"
+        said = []
+        for client in everyone:
+            skipped = f", {client.skipped} skipped" if client.skipped else ""
+            said.append(f"{client.address} got {client.sent}{skipped}")
+        return "delivered: " + "; ".join(said)
 
     def stop(self) -> None:
         """Ask serve() to return (from any thread or a signal handler)."""
@@ -124,7 +130,7 @@ class ReplayServer:
         with self._lock:
             for client in self._clients:
                 client.offer(message)
-        self.frames_sent += 1
+        self.frames_played += 1
 
     def _accept_loop(self) -> None:
         while not self._stop.is_set():
@@ -137,6 +143,7 @@ class ReplayServer:
             client = ClientLink(sock, self._gone)
             with self._lock:
                 self._clients.append(client)
+                self._everyone.append(client)
                 count = len(self._clients)
             self._report(f"client connected: {client.address} ({count} connected)")
 
@@ -146,4 +153,6 @@ class ReplayServer:
                 return
             self._clients.remove(client)
             count = len(self._clients)
-        self._report(f"client gone: {client.address} ({why}; {count} connected)")
+        self._report(
+            f"client gone: {client.address} ({why}; it got {client.sent} frames; {count} connected)"
+        )
