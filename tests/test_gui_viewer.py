@@ -291,3 +291,15 @@ def test_the_tools_panel_can_be_hidden_to_give_the_image_the_whole_window(qtbot,
     assert not dock.isVisible()
     toggle.trigger()
     assert dock.isVisible()
+
+
+def test_on_a_narrow_window_a_long_message_gives_way_to_the_figures(qtbot, tmp_path, cine):
+    window = make_window(qtbot, tmp_path)  # 900 px wide
+    open_and_wait(qtbot, window, cine)
+    qtbot.waitUntil(lambda: window.state.stats is not None)
+    status = window.status
+    status.say("Opened " + "/a/very/long/folder" * 12 + "/cine.mha")
+    status.latency.setText("search 131 · classify 14 · track 12 · total 157 ms")
+    qtbot.waitUntil(lambda: status.latency.width() >= status.latency.sizeHint().width())
+    assert status.message.width() < status.message.sizeHint().width()  # it is the one cut
+    assert status.message.toolTip().endswith("/cine.mha")  # and its whole text is at hand

@@ -8,7 +8,7 @@ not block: the viewer keeps running behind it.
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QLabel, QMessageBox, QStatusBar, QWidget
+from PyQt6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStatusBar, QWidget
 
 from vesselscope.gui.hud import display_state
 from vesselscope.gui.state import ViewerState
@@ -29,6 +29,9 @@ class StatusPanel:
         self.showing_error = False
         self.showing_stream = False  # the message is the stream's state, cleared when live
         bar.addWidget(self.badge)
+        # The message gives way first on a narrow window (its tooltip keeps the whole text):
+        # as a plain label it claimed its full width and the latency figures were cut instead.
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.message, 1)
         for label in (self.rates, self.dropped, self.latency, self.device):
             bar.addPermanentWidget(label)
