@@ -68,9 +68,10 @@ class Session:
         self.dropped = 0
         self._broken = False  # the detector could not be built with the current settings
         self._told_spacing = False  # the user knows this source's frames have no spacing
-        # (frame, the tracks before the detector took it): a paused frame is taken again with
-        # a new threshold from the tracks it was first taken with (see rewind_tracks)
-        self._before: tuple[Frame, object] | None = None
+        # (frame index, the tracks before the detector took it) for the last frame of this
+        # source given to the detector: a paused frame is taken again with a new threshold from
+        # the tracks it was first taken with (see rewind_tracks)
+        self._before: tuple[int, object] | None = None
 
     def apply(self, commands: Commands) -> None:
         if commands.open is not None:
@@ -101,6 +102,7 @@ class Session:
         if source is _FAILED:
             return  # the source on screen, if any, stays open: a bad file costs nothing
         self.close()
+        self._before = None  # the tracks of another source
         self.rate_in.reset()
         self.rate_out.reset()
         self.dropped, self._told_spacing = 0, False
@@ -130,6 +132,7 @@ class Session:
 
     def detect(self, frame: Frame) -> FrameResult | None:
         """The detector's result for `frame`; None when it cannot run (said once, elsewhere)."""
+        self._before = None
         if self.detector is None and not self._broken:
             self._use()
             self._broken = self.detector is None  # do not retry (and re-report) every frame
@@ -143,13 +146,13 @@ class Session:
                     "pixels (give it with --spacing or File > Pixel spacing)"
                 )
             return None
-        self._before = (frame, self.detector.tracks_snapshot())
+        self._before = (frame.index, self.detector.tracks_snapshot())
         return self.detector.process(frame)
 
     def rewind_tracks(self, index: int) -> bool:
         """Put the tracks back as they were before frame `index` was detected, if it was the
         last frame detected; whether they were."""
-        if self._before is None or self.detector is None or self._before[0].index != index:
+        if self._before is None or self.detector is None or self._before[0] != index:
             return False
         self.detector.restore_tracks(self._before[1])
         return True
