@@ -125,6 +125,20 @@ def test_the_report_overlay_draws_an_outline_not_confirmed_this_frame_thinner():
     assert drawn("predicted") == drawn("followed")
 
 
+def test_an_outline_far_off_the_image_is_left_out_not_an_export_error():
+    """A track predicted over a long gap in a stream once stood at x = -4.8e9: OpenCV refused
+    it and the export of that frame failed."""
+    from vesselscope.evaluation.overlay import render_overlay
+    from vesselscope.frame import Frame
+
+    frame = Frame(np.zeros((200, 200), np.uint8), SPACING, 0, 0.0, "test")
+    far = Vessel(-4.8e9, -1.2e9, 40, 30, 0.0, 0.9, SPACING, 3, "vein", 0.8, state="predicted")
+    lost = Vessel(float("nan"), 50.0, 40, 30, 0.0, 0.9, SPACING, 4, "vein", 0.8)
+    near = Vessel(100.0, 100.0, 40, 30, 0.0, 0.9, SPACING, 1, "artery", 0.8)
+    image = render_overlay(frame, FrameResult(0, 0.0, (far, lost, near), (far,)))
+    assert image[100, 60:141].any()  # the vessel on the image is drawn
+
+
 class _OneVesselDetector:
     """Reports one vessel at (30, 30) in every frame, so what is scored is easy to count."""
 

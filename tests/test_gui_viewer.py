@@ -105,14 +105,15 @@ def test_a_frame_stepped_back_to_shows_what_it_showed_and_settings_start_afresh(
 ):
     window, detectors = _window_keeping_detectors(qtbot, tmp_path)
     open_and_wait(qtbot, window, cine)
+    detector = detectors[-1]
+    assert detector.resets == 1  # when the recording opened
     for index in (1, 2, 3):
         window.actions["step_forward"].trigger()
         wait_for_frame(qtbot, window, index)
     window.actions["step_back"].trigger()
     wait_for_frame(qtbot, window, 2)
-    detector = detectors[-1]
     # Nothing detected again, nothing reset: the tracks, their ids and labels stay as shown.
-    assert detector.processed == [0, 1, 2, 3] and detector.resets == 0
+    assert detector.processed == [0, 1, 2, 3] and detector.resets == 1
     assert window.state.result.frame_index == 2
     window.actions["step_forward"].trigger()
     wait_for_frame(qtbot, window, 3)
@@ -122,7 +123,7 @@ def test_a_frame_stepped_back_to_shows_what_it_showed_and_settings_start_afresh(
     window.state.update(threshold=0.9)  # only the threshold: the tracks are kept
     qtbot.waitUntil(lambda: len(detector.processed) == 6)
     # frame 4 again, from the tracks as they were before it (after 4 frames), nothing reset
-    assert detector.processed[5:] == [4] and detector.restored == [4] and detector.resets == 0
+    assert detector.processed[5:] == [4] and detector.restored == [4] and detector.resets == 1
     assert detectors[-1] is detector and window.state.result.threshold == 0.9
     window.state.update(preset="carotid")  # new settings: what was shown no longer holds
     qtbot.waitUntil(lambda: len(detectors[-1].processed) == 3)
@@ -303,3 +304,16 @@ def test_on_a_narrow_window_a_long_message_gives_way_to_the_figures(qtbot, tmp_p
     qtbot.waitUntil(lambda: status.latency.width() >= status.latency.sizeHint().width())
     assert status.message.width() < status.message.sizeHint().width()  # it is the one cut
     assert status.message.toolTip().endswith("/cine.mha")  # and its whole text is at hand
+
+
+def test_another_source_opened_starts_without_the_tracks_of_the_last(qtbot, tmp_path, cine):
+    window, detectors = _window_keeping_detectors(qtbot, tmp_path)
+    open_and_wait(qtbot, window, cine)
+    window.controller.seek(8)
+    wait_for_frame(qtbot, window, 8)
+    detector = detectors[-1]
+    resets = detector.resets
+    other = write_test_cine(tmp_path, name="other.mha")
+    open_and_wait(qtbot, window, other)
+    qtbot.waitUntil(lambda: detector.processed[-1] == 0)
+    assert detectors[-1] is detector and detector.resets == resets + 1

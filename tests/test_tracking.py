@@ -184,3 +184,17 @@ def test_a_frame_taken_again_from_a_snapshot_keeps_ids_and_history():
     assert [v.track_id for v in first] == [1, 2]
     assert [v.track_id for v in again] == [1, 2]  # the second shown predicted, not renumbered
     assert again[1].state == "predicted"
+
+
+def test_a_long_gap_between_frames_starts_the_tracks_afresh():
+    """A stream that stalled for seconds, or frames stamped by another clock: predictions over
+    the gap no longer describe the image (a reconnected stream showed old tracks astray)."""
+    tracker = VesselTracker(TrackerSettings(max_gap_s=2.0))
+    for i in range(6):
+        tracker.update(i / 30, [_vessel(100, 100)], SPACING)
+    [kept] = tracker.update(6 / 30 + 1.5, [_vessel(100, 100)], SPACING)  # within the gap
+    assert kept.track_id == 1
+    # an epoch timestamp after a recording's: the old track is not predicted 54 years on
+    [fresh] = tracker.update(1.7e9, [_vessel(100, 100)], SPACING)
+    assert fresh.track_id == 2 and fresh.cx == pytest.approx(100)
+    assert len(tracker._tracks) == 1

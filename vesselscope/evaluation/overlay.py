@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -42,14 +43,14 @@ def render_overlay(
     """An RGB uint8 image of the frame with the result drawn on it."""
     image = frame.color.copy() if frame.color is not None else _grey_rgb(frame.pixels)
     thickness = max(1, round(min(image.shape[:2]) / 300))
-    for ellipse in truth or []:
+    for ellipse in filter(_drawable, truth or []):
         _ellipse(image, ellipse, TRUTH_COLOUR, thickness, dashed=True)
     if result is None:
         return image
     if layers.rejected:
-        for candidate in result.rejected:
+        for candidate in filter(_drawable, result.rejected):
             _ellipse(image, candidate, REJECTED_COLOUR, 1)
-    for vessel in result.vessels if layers.vessels else ():
+    for vessel in filter(_drawable, result.vessels if layers.vessels else ()):
         colour = COLOURS[vessel.label]
         _ellipse(image, vessel, colour, thickness + (vessel.state == "detected"))
         _label(image, vessel_text(vessel, layers.track_ids), vessel, colour)
@@ -80,6 +81,15 @@ def evidence(vessel: Vessel) -> str:
 
 def _grey_rgb(pixels: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(to_uint8(pixels), cv2.COLOR_GRAY2RGB)
+
+
+# An outline this far off (pixels) is nowhere near the image, and past it OpenCV's fixed-point
+# coordinates overflow: an export failed on a track predicted over a long gap in a stream.
+_FAR_PX = 1e6
+
+
+def _drawable(e: object) -> bool:
+    return all(math.isfinite(v) and abs(v) < _FAR_PX for v in (e.cx, e.cy, e.a, e.b, e.angle_deg))
 
 
 def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed: bool = False):

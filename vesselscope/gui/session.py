@@ -102,7 +102,9 @@ class Session:
         if source is _FAILED:
             return  # the source on screen, if any, stays open: a bad file costs nothing
         self.close()
-        self._before = None  # the tracks of another source
+        self._before = None
+        if self.detector is not None:
+            self.detector.reset()  # another source's tracks would be predicted over this one
         self.rate_in.reset()
         self.rate_out.reset()
         self.dropped, self._told_spacing = 0, False

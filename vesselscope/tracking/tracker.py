@@ -25,6 +25,10 @@ class TrackerSettings:
     max_missed: int = 8  # frames without a detection before a track is dropped
     show_missed: int = 2  # a confirmed track is still shown (predicted) for this many misses
     merge_mm: float = 2.0  # two tracks whose centres come this close are one vessel
+    # A gap longer than this between frames (a stream that stalled or came back, frames from
+    # another clock) starts afresh: the tracks' predictions no longer describe the image, and
+    # an old track followed by its edges after a reconnect outlined fascia.
+    max_gap_s: float = 2.0
     # Hysteresis: a candidate the classifier scores below the acceptance threshold but at
     # least keep_score may still refresh a confirmed track it fits (gate, and mean radius within
     # keep_size of the track's), though it never starts one. A vessel whose score dips for some
@@ -91,7 +95,7 @@ class VesselTracker:
         see keep_score) and a follower for confirmed tracks they leave out (see follow_frames);
         returns the confirmed vessels to show."""
         dt = 0.0 if self._last_time is None else time_s - self._last_time
-        if dt < 0:  # the cine was rewound: old tracks no longer describe the image
+        if not 0 <= dt <= self.settings.max_gap_s:  # rewound, or a gap: see max_gap_s
             self.reset()
             dt = 0.0
         self._last_time = time_s
