@@ -182,9 +182,13 @@ def test_unsaved_annotations_are_not_discarded_without_asking(qtbot, tmp_path, m
     drag(window.view, (5, 5), (15, 15))
     assert not files.may_discard_annotations("Opening another recording")  # the user said no
     assert "not saved. Opening another recording discards them" in asked[-1]
+    window.actions["quit"].trigger()  # File > Quit, Ctrl+Q: asked too, and the user said no
+    assert window.isVisible() and "Quitting discards them" in asked[-1]
     files.save_annotations_to(str(tmp_path / "t.json"))
     qtbot.waitUntil(lambda: not files.unsaved_annotations(), timeout=5000)
-    assert files.may_discard_annotations("Opening another recording") and len(asked) == 1
+    assert files.may_discard_annotations("Opening another recording") and len(asked) == 2
+    window.actions["undo"].trigger()  # the ellipse saved in t.json is gone from the screen
+    assert files.unsaved_annotations()
 
 
 def test_the_spacing_dialog_reads_one_value_or_rows_by_columns_in_full():

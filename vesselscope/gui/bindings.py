@@ -34,7 +34,7 @@ def bind_actions(window: MainWindow) -> None:
         "spacing": f.spacing_dialog,
         "export_png": f.export_png,
         "export_mp4": f.export_mp4,
-        "quit": window.close,
+        "quit": window.quit,
         "play": c.play_pause,
         "step_back": lambda: c.step(-1),
         "step_forward": lambda: c.step(1),

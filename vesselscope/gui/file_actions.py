@@ -63,8 +63,11 @@ class FileActions(QObject):
         self._saved_json = annotations.to_json()
 
     def unsaved_annotations(self) -> bool:
+        # nothing drawn and nothing saved: nothing to lose, whatever else differs (the source's
+        # name, its spacing); but ellipses saved and since undone or deleted are a change
         annotations = self.state.annotations
-        return bool(annotations.frames) and annotations.to_json() != self._saved_json
+        drawn = bool(annotations.frames) or bool(self._saved_json["frames"])
+        return drawn and annotations.to_json() != self._saved_json
 
     def may_discard_annotations(self, doing: str) -> bool:
         """True when there is nothing unsaved, or the user agrees to lose it by `doing`."""

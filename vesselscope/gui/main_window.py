@@ -145,6 +145,12 @@ class MainWindow(QMainWindow):
             self._open_asking(paths[0])
             event.acceptProposedAction()
 
+    def quit(self) -> None:
+        """File > Quit (Ctrl+Q): the user's close, so unsaved annotations are asked about as
+        they are for the title bar's (a close by the program itself does not ask)."""
+        if self.files.may_discard_annotations("Quitting"):
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if event.spontaneous() and not self.files.may_discard_annotations("Closing the window"):
             event.ignore()  # the user's close, not the program's (a test, the app quitting)
