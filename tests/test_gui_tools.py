@@ -248,6 +248,7 @@ def test_annotation_edits_undo_and_redo_on_the_frame_they_were_made(qtbot, tmp_p
         (25, 18), abs=0.1
     )
     window.actions["undo"].trigger()  # the move
+    assert "Undid: moved an ellipse (frame 1)" in window.status.message.text()
     assert (s.annotations.vessels(0)[0].cx, s.annotations.vessels(0)[0].cy) == (20, 15)
     window.actions["undo"].trigger()  # the drawing
     assert 0 not in s.annotations.frames and not window.files.unsaved_annotations()
@@ -263,6 +264,13 @@ def test_annotation_edits_undo_and_redo_on_the_frame_they_were_made(qtbot, tmp_p
     assert "Nothing to redo" in window.status.message.text()
     # the new one takes the label last chosen (vein): choosing a label is no edit to undo
     assert [e.label for e in s.annotations.vessels(0)] == ["artery", "vein"]
+    drag(window.view, (35, 18), (35, 18))  # a click on the round handle: no edit to undo
+    window.actions["undo"].trigger()
+    assert "Undid: drew an ellipse" in window.status.message.text()
+    window.actions["tool_distance"].trigger()  # measuring: Ctrl+Z is not for annotations
+    assert not window.actions["undo"].isEnabled() and not window.actions["redo"].isEnabled()
+    window.actions["tool_annotate"].trigger()
+    assert window.actions["undo"].isEnabled()
 
 
 def test_an_undo_never_reaches_into_annotations_loaded_since():

@@ -32,7 +32,8 @@ def current_ellipses(state: ViewerState) -> list[EllipseAnnotation]:
 def _store(state: ViewerState, index: int, ellipses: list[EllipseAnnotation], what: str) -> None:
     # A frame whose last ellipse is deleted stays, empty: annotated as holding no vessel, which
     # evaluate scores (its detections are false positives), unlike a frame never annotated.
-    state.annotation_history.record(state.annotations, index, ellipses, what)
+    if state.annotations.frames.get(index) != ellipses:  # a click on a handle changes nothing
+        state.annotation_history.record(state.annotations, index, ellipses, what)
     state.annotations.frames[index] = ellipses
     state.notify("annotations")
 
@@ -74,21 +75,28 @@ def add_ellipse(state: ViewerState, corner: Point, opposite: Point) -> int | Non
     return len(ellipses) - 1
 
 
-def change_ellipse(
-    state: ViewerState, number: int, ellipse: EllipseAnnotation, what: str = "changed an ellipse"
-) -> None:
+def change_ellipse(state: ViewerState, number: int, ellipse: EllipseAnnotation) -> None:
     index = frame_index(state)
     ellipses = current_ellipses(state)
     if index is not None and 0 <= number < len(ellipses):
-        ellipses[number] = ellipse
+        before, ellipses[number] = ellipses[number], ellipse
         state.selection = number
-        _store(state, index, ellipses, what)
+        _store(state, index, ellipses, _change(before, ellipse))
+
+
+def _change(before: EllipseAnnotation, after: EllipseAnnotation) -> str:
+    """What an edit did, in the words the status bar says it was undone with."""
+    if before.label != after.label:
+        return f"labelled {after.label}"
+    if (before.a, before.b, before.angle_deg) == (after.a, after.b, after.angle_deg):
+        return "moved an ellipse"
+    return "reshaped an ellipse"
 
 
 def relabel(state: ViewerState, number: int | None, label: str) -> None:
     ellipses = current_ellipses(state)
     if number is not None and 0 <= number < len(ellipses):
-        change_ellipse(state, number, replace(ellipses[number], label=label), f"labelled {label}")
+        change_ellipse(state, number, replace(ellipses[number], label=label))
 
 
 def delete_ellipse(state: ViewerState, number: int | None) -> None:

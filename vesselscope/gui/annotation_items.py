@@ -122,8 +122,11 @@ class _Handle(QGraphicsItem):
         self.owner.reshape(self.axis, layer.mapFromScene(event.scenePos()))
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        self.mouseMoveEvent(event)
-        self.owner.commit()
+        # A click that did not move the mouse is no edit: the handle's centre is not exactly
+        # under the pointer, and reshaping to it changed the ellipse by a fraction of a pixel.
+        if event.screenPos() != event.buttonDownScreenPos(Qt.MouseButton.LeftButton):
+            self.mouseMoveEvent(event)
+            self.owner.commit()
 
 
 def draw_annotations(

@@ -19,7 +19,9 @@ TOOLS = {
     "tool_ellipse": "ellipse",
     "tool_annotate": "annotate",
 }
-RECORDING_ONLY = ("play", "tool_annotate", "copy_next", "undo", "redo")
+RECORDING_ONLY = ("play", "tool_annotate", "copy_next")
+# Only while annotating: Ctrl+Z while measuring must not undo an annotation on another frame.
+ANNOTATING_ONLY = ("undo", "redo")
 STEPS = ("step_back", "step_forward")  # through a recording, or a frozen stream's cine buffer
 NEEDS_SOURCE = ("export_png", "export_mp4", "spacing", "save_annotations", "load_annotations")
 
@@ -88,6 +90,9 @@ def _follow(window: MainWindow, name: str) -> None:
         a["freeze"].setChecked(s.frozen)
         for action in STEPS:
             a[action].setEnabled(s.source is not None and (not live or s.frozen))
+    if name in ("source", "tool"):
+        for action in ANNOTATING_ONLY:
+            a[action].setEnabled(s.source is not None and not live and s.tool == "annotate")
     if name == "source":
         for action in RECORDING_ONLY:
             a[action].setEnabled(s.source is not None and not live)
