@@ -6,7 +6,7 @@ import threading
 import time
 
 from tests.test_gui_support import FakeDetector, make_window
-from vesselscope.gui.hud import badges, display_state
+from vesselscope.gui.hud import badges, display_state, hud_lines
 from vesselscope.sources import open_source
 
 
@@ -47,6 +47,10 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     # Said in words, and no rate that the stream is no longer giving.
     assert window.status.message.text().startswith("Stream stalled: connected, but no image")
     assert window.status.rates.text() == "in – · out –"
+    # and the image is not said to be live: neither over it nor in the cine bar
+    assert (
+        hud_lines(s)[1] == window.cine.position.text() == f"Stalled  ·  last frame {s.frame.index}"
+    )
     window.actions["freeze"].trigger()
     assert [text for text, _ in badges(s)][-2:] == ["FROZEN", "STALLED"]
     window.actions["freeze"].trigger()

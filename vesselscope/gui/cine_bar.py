@@ -79,7 +79,7 @@ class CineBar(QWidget):
             self.slider.setValue(s.index)
             self.slider.blockSignals(False)
             self.slider.setEnabled(s.source is not None and (not live or s.frozen))
-        if name in ("source", "frame", "index", "frozen", "buffered"):
+        if name in ("source", "frame", "index", "frozen", "buffered", "stream"):
             self.position.setText(position_text(s))
         if name == "source":
             for widget in (self.speed, self.loop):

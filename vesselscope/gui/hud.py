@@ -42,6 +42,9 @@ def position_text(state: ViewerState) -> str:
     if source.live:
         if state.frozen:
             return f"Cine {state.index + 1} / {state.buffered}"
+        word = display_state(state)
+        if word != "live":  # stalled, reconnecting, ended: the image is no longer live
+            return f"{word.capitalize()}  ·  last frame {frame.index}"
         return f"Live  ·  frame {frame.index}"
     position = f"Frame {frame.index + 1} / {source.frame_count}"
     if source.fps is None:  # stills, or a recording without timing: no time to make up

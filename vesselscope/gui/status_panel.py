@@ -8,6 +8,8 @@ not block: the viewer keeps running behind it.
 
 from __future__ import annotations
 
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QPainter, QPaintEvent
 from PyQt6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStatusBar, QWidget
 
 from vesselscope.gui.hud import display_state
@@ -15,6 +17,24 @@ from vesselscope.gui.state import ViewerState
 from vesselscope.gui.theme import STATE_COLOURS
 
 STAGES = (("candidates", "search"), ("classifier", "classify"), ("tracker", "track"))
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that gives way first on a narrow window, ending in "…" (its tooltip
+    keeps the whole text): as a plain label the message claimed its full width, and the
+    latency figures beside it were cut instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
+        painter = QPainter(self)
+        self.style().drawItemText(
+            painter, self.rect(), int(self.alignment()), self.palette(), True, text,
+            self.foregroundRole(),
+        )  # fmt: skip
 
 
 class StatusPanel:
@@ -25,13 +45,10 @@ class StatusPanel:
         self.dropped = QLabel()
         self.latency = QLabel()
         self.device = QLabel(objectName="dim")
-        self.message = QLabel()
+        self.message = ElidedLabel()
         self.showing_error = False
         self.showing_stream = False  # the message is the stream's state, cleared when live
         bar.addWidget(self.badge)
-        # The message gives way first on a narrow window (its tooltip keeps the whole text):
-        # as a plain label it claimed its full width and the latency figures were cut instead.
-        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.message, 1)
         for label in (self.rates, self.dropped, self.latency, self.device):
             bar.addPermanentWidget(label)
