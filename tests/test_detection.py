@@ -44,6 +44,14 @@ def test_detector_reports_stages_candidates_and_stable_tracks(results):
     assert detector.provider in probe_providers()[:1]
 
 
+def test_a_warm_up_leaves_no_trace_in_the_tracks():
+    source = open_source(CINE)
+    detector = Detector(DetectorSettings(preset="femoral"))
+    detector.warm_up(source[0])  # the frame is confirmed at once, as the start of a cine
+    first = detector.process(source[0])
+    assert sorted(v.track_id for v in first.vessels)[:1] == [1]  # numbered from 1, not 3
+
+
 def test_replay_writes_annotated_video_and_json_lines(tmp_path, capsys):
     out, lines = tmp_path / "annotated.mp4", tmp_path / "results.jsonl"
     code = main(["replay", CINE, "--out", str(out), "--json", str(lines), "--preset", "femoral"])

@@ -112,3 +112,25 @@ def test_evaluate_command_with_fold_models_reports_them(tmp_path, stills, capsys
     path = _manifest(tmp_path / "folds", ("0000.png",), ("0001.png",))
     assert main(args) == 2
     assert "0002.png: frame 2 is held out by no fold" in capsys.readouterr().err
+
+
+def test_stills_without_a_frame_rate_are_detected_one_by_one_and_said_so(tmp_path, stills, capsys):
+    """Tracked, the usgra-seg stills scored F1 0.00 (a tracker confirms nothing in unrelated
+    images), while the viewer already detected them one by one."""
+    args = ["evaluate", str(stills / "images"), "--truth", str(stills / "masks")]
+    args += ["--spacing", "0.075", "--device", "numpy", "--report", str(tmp_path / "report")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "holds stills without a frame rate: each is detected on its own" in captured.err
+    assert "tracking on:" not in captured.out
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert metrics["tracking"] is False and metrics["top_k"] == 8
+    jsonl = tmp_path / "r.jsonl"
+    replay = ["replay", str(stills / "images"), "--spacing", "0.075", "--device", "numpy"]
+    assert main([*replay, "--json", str(jsonl)]) == 0
+    assert "without tracking" in capsys.readouterr().err
+    # each vessel found stands alone: the states of tracking (followed, predicted) never occur
+    states = {
+        v["state"] for line in jsonl.read_text().splitlines() for v in json.loads(line)["vessels"]
+    }
+    assert states == {"detected"}

@@ -198,3 +198,21 @@ def test_a_long_gap_between_frames_starts_the_tracks_afresh():
     [fresh] = tracker.update(1.7e9, [_vessel(100, 100)], SPACING)
     assert fresh.track_id == 2 and fresh.cx == pytest.approx(100)
     assert len(tracker._tracks) == 1
+
+
+def test_the_start_exemption_ends_at_the_first_miss():
+    """Seen in QA: a detection flickering in frames 0, 3 and 5 was shown in all three, then
+    predicted, as if confirmed; only frame 0, seen in every frame so far, may be shown."""
+    tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
+    seen = {0, 3, 5}
+    shown = [
+        tracker.update(i / 30, [_vessel(100, 100)] if i in seen else [], SPACING) for i in range(10)
+    ]
+    assert [len(s) for s in shown] == [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    # missed once, then seen in 3 of its 4 frames: confirmed as any vessel, with its number
+    tracker = VesselTracker(TrackerSettings(confirm_hits=3, confirm_window=5))
+    seen = {0, 2, 3}
+    shown = [
+        tracker.update(i / 30, [_vessel(100, 100)] if i in seen else [], SPACING) for i in range(4)
+    ]
+    assert [[v.track_id for v in s] for s in shown] == [[1], [], [], [1]]

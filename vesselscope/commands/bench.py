@@ -16,7 +16,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 from vesselscope.commands.arg_types import spacing_mm, within
-from vesselscope.commands.detector_args import add_preset_device_model, add_threshold_and_tracking
+from vesselscope.commands.detector_args import (
+    add_preset_device_model,
+    add_threshold_and_tracking,
+    track_unless_stills,
+)
 from vesselscope.errors import SourceError
 
 STANDARD_CINE = "sim://femoral?seed=1&frames=60&size=512,512"
@@ -93,6 +97,8 @@ def _frames(args: argparse.Namespace) -> list:
             raise SourceError(args.source, "is a live stream; bench measures a recording")
         count = min(len(source), args.frames or len(source))
         frames = [source[i] for i in range(count)]
+        if args.stage == "pipeline":
+            track_unless_stills(args, source)
     if not frames:
         raise SourceError(args.source, "has no frames")
     if frames[0].spacing_mm is None:

@@ -12,6 +12,7 @@ from vesselscope.commands.detector_args import (
     add_detector_arguments,
     detector_from_arguments,
     detector_settings_from_arguments,
+    track_unless_stills,
 )
 from vesselscope.commands.output_paths import check_output_folder
 from vesselscope.commands.source_arg import (
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{Path(source.path).name}: is it the right truth file?",
                 file=sys.stderr,
             )
+        if not args.fold_models:  # fold models score images alone anyway
+            track_unless_stills(args, source)
         folds = _fold_detectors(args) if args.fold_models else None
         detector = folds.detectors[0] if folds is not None else detector_from_arguments(args)
         evaluation, results = evaluate(
@@ -85,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         # what was measured, so that two reports can be told apart
         summary["source"], summary["truth"] = source.path, truth.name
         summary["preset"], summary["spacing_mm"] = detector.settings.preset, source.spacing_mm
+        summary["tracking"], summary["top_k"] = detector.settings.track, detector.search.top_k
         summary["model"] = None if folds else str(detector.classifier.model_path)
         summary["device"], summary["provider"] = detector.device, detector.provider
         if folds:

@@ -9,7 +9,11 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 
-from vesselscope.commands.detector_args import add_detector_arguments, detector_from_arguments
+from vesselscope.commands.detector_args import (
+    add_detector_arguments,
+    detector_from_arguments,
+    track_unless_stills,
+)
 from vesselscope.commands.output_paths import check_output_file
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 from vesselscope.detection.results import STATES
@@ -40,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         if path:
             check_output_file(path)
     with open_source_argument(args, detecting=True) as source:
+        track_unless_stills(args, source)
         detector = detector_from_arguments(args)
         video = (
             VideoRecorder(args.out, fps=source.fps, spacing_mm=None, fit_other_sizes=True)

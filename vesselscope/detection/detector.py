@@ -72,9 +72,11 @@ class Detector:
 
     def warm_up(self, frame: Frame) -> None:
         """Run `frame` once and forget it: the OpenCL programs get built and ONNX Runtime makes
-        its first run here (about a second on a CPU), not in the first measured frame."""
+        its first run here (about a second on a CPU), not in the first measured frame. The
+        tracks are put back as they were, ids included: a warm-up leaves no trace."""
+        before = self.tracks_snapshot()
         self.process(frame)
-        self.reset()
+        self.restore_tracks(before)
 
     def process(self, frame: Frame) -> FrameResult:
         start = time.perf_counter()

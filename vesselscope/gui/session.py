@@ -21,7 +21,7 @@ from vesselscope.gui.reporting import collecting_warnings, describe_error
 from vesselscope.gui.state import DetectorInfo, SourceInfo, Stats
 from vesselscope.gui.stream_player import StreamPlayer
 from vesselscope.sources import open_source
-from vesselscope.sources.image_folder import ImageFolderSource
+from vesselscope.sources.image_folder import independent_stills
 
 DEMO = "demo:"  # opens the built-in demo cine, simulated on first use (seconds): in the worker
 T = TypeVar("T")
@@ -119,7 +119,7 @@ class Session:
             self.guard(source.close)
             return
         self.player = player
-        still = count == 1 or (isinstance(source, ImageFolderSource) and source.fps is None)
+        still = not live and independent_stills(source)
         if self.still != still:
             self.still = still
             if self.detector is not None:

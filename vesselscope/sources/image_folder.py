@@ -108,3 +108,10 @@ def image_sizes(files: list[Path]) -> list[tuple[int, int]]:
         except (OSError, UnidentifiedImageError):
             continue
     return sizes
+
+
+def independent_stills(source: Source) -> bool:
+    """One image, or a folder of stills without a frame rate: pictures, not a cine, so there is
+    nothing to track (a tracker would confirm nothing, or join unrelated images). The viewer
+    and the commands all detect these one by one."""
+    return len(source) == 1 or (isinstance(source, ImageFolderSource) and source.fps is None)

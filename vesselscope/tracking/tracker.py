@@ -205,23 +205,24 @@ class VesselTracker:
     def _established(self, track: Track) -> bool:
         """Confirmed on confirm_hits: trusted to be predicted, followed by its edges and kept
         by weak candidates through frames without a detection. A track confirmed at the start
-        on fewer hits is shown only in the frames it is detected in until it has them."""
+        on fewer hits is tentative again at its first miss (see _confirm_and_prune)."""
         return track.confirmed and track.total_hits >= self.settings.confirm_hits
 
     def _shown(self, track: Track) -> bool:
-        if not track.confirmed or track.missed > self.settings.show_missed:
-            return False
-        return track.missed == 0 or self._established(track)
+        return track.confirmed and track.missed <= self.settings.show_missed
 
     def _confirm_and_prune(self) -> None:
         s = self.settings
         needed = min(s.confirm_hits, self._frames)  # see confirm_window
         kept = []
         for track in self._tracks:
+            if track.confirmed and track.missed and not self._established(track):
+                track.confirmed = False  # confirmed at the start, then missed: tentative again
             if not track.confirmed and sum(track.hits) >= needed:
                 track.confirmed = True
-                track.id = self._next_id
-                self._next_id += 1
+                if track.id is None:  # confirmed again: the number it was shown with
+                    track.id = self._next_id
+                    self._next_id += 1
             never_made_it = not track.confirmed and len(track.hits) == s.confirm_window
             if track.missed > s.max_missed or (never_made_it and sum(track.hits) < s.confirm_hits):
                 continue
