@@ -76,17 +76,27 @@ def test_a_still_without_spacing_is_refused_before_detection_with_the_option_to_
         (["replay", "--json", "{tmp}"], "is a folder"),
         (["replay", "--out", "{tmp}/taken.txt/cine.mp4"], "taken.txt is a file"),
         (["evaluate", "--report", "{tmp}/taken.txt"], "is a file; give a folder"),
+        # as root, os.access said /proc was writable: the file names came in a traceback after
+        (["replay", "--out", "/proc/cine.mp4"], "/proc/cine.mp4: cannot write in /proc"),
+        (["evaluate", "--report", "/proc/report"], "/proc/report: cannot write in /proc"),
+        (["convert", "/proc/cine.mha"], "/proc/cine.mha: cannot write in /proc"),
+        (["convert", "{tmp}/cine.xyz"], "cannot write '.xyz'"),
+        # frames among a folder's own would mix into one unreadable series
+        (["convert", "{tmp}/frames"], "frames: holds frames already (1 file)"),
     ],
 )
 def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(
     tmp_path, capsys, argv, named
 ):
     (tmp_path / "taken.txt").write_text("a file in the way")
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "frame_0001.png").write_bytes(b"an earlier frame")
     command = [argv[0], "sim://femoral?frames=2&size=96,96", *argv[1:]]
     assert main([part.format(tmp=tmp_path) for part in command]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("vesselscope: error:") and named in captured.err
     assert "replayed" not in captured.out and "precision" not in captured.out  # nothing ran
+    assert "wrote" not in captured.out and "%" not in captured.err
 
 
 @pytest.mark.parametrize(

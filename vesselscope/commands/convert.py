@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from vesselscope.commands.output_paths import check_output_cine
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 from vesselscope.writers import write_cine
 
@@ -23,6 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_cine(args.out)
     with open_source_argument(args) as source:
         if Path(args.out).suffix.lower() in (".mha", ".mhd") and source[0].color is not None:
             print(

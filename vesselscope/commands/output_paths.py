@@ -3,10 +3,13 @@ not run only to fail when it writes (a folder where a file should go, or the rev
 
 from __future__ import annotations
 
-import os
+import tempfile
 from pathlib import Path
 
 from vesselscope.errors import SourceError
+from vesselscope.sources.image_folder import IMAGE_SUFFIXES
+from vesselscope.sources.sidecar import FOLDER_SIDECAR
+from vesselscope.writers import writes_folder
 
 
 def check_output_file(path: str) -> None:
@@ -23,13 +26,37 @@ def check_output_folder(path: str) -> None:
     _check_parents(path, target)
 
 
+def check_output_cine(path: str) -> None:
+    """A recording to write (convert): a file of a known kind, or a new or empty folder for
+    PNGs (frames written among others would mix into one unreadable series)."""
+    if not writes_folder(path):
+        check_output_file(path)
+        return
+    check_output_folder(path)
+    target = Path(path)
+    if target.is_dir() and (images := [f for f in target.iterdir() if _holds_frames(f)]):
+        raise SourceError(
+            path,
+            f"holds frames already ({len(images)} file{'s' * (len(images) != 1)}); give a new or "
+            "empty folder",
+        )
+
+
+def _holds_frames(file: Path) -> bool:
+    return file.suffix.lower() in IMAGE_SUFFIXES or file.name == FOLDER_SIDECAR
+
+
 def _check_parents(path: str, target: Path) -> None:
-    """The nearest existing folder above `target` must be a writable folder (missing folders
-    below it are created by the writers)."""
+    """The nearest existing folder above `target` must be a folder this process can write in
+    (missing folders below it are created by the writers). Tried by writing, not asked of
+    os.access, which says yes to root even where nothing can be written (/proc)."""
     for folder in target.absolute().parents:
         if folder.exists():
             if not folder.is_dir():
                 raise SourceError(path, f"{folder} is a file, not a folder")
-            if not os.access(folder, os.W_OK):
-                raise SourceError(path, f"cannot write in {folder} (permission denied)")
+            try:
+                with tempfile.TemporaryFile(dir=folder):
+                    pass
+            except OSError as exc:
+                raise SourceError(path, f"cannot write in {folder}: {exc.strerror or exc}") from exc
             return

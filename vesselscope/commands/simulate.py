@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from vesselscope.commands.arg_types import within
+from vesselscope.commands.output_paths import check_output_cine
 from vesselscope.simulator.cine import MAX_PIXELS, write_simulation
 from vesselscope.simulator.presets import PRESETS
 
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from vesselscope.errors import SourceError
     from vesselscope.simulator import truth_path
 
+    check_output_cine(args.out)
     # cine.dcm and cine.mp4 share cine.truth.json: say when another cine's truth is replaced
     existing = truth_path(Path(args.out))
     try:

@@ -29,14 +29,7 @@ def write_cine(
 ) -> Path:
     """Write frames to `path`: .mha/.mhd, .dcm, .mp4/.avi, or a folder (no extension) of PNGs."""
     target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix in _BY_SUFFIX:
-        writer = _BY_SUFFIX[suffix]
-    elif suffix == "" or target.is_dir():
-        writer = _FOLDER_WRITER
-    else:
-        known = ", ".join(sorted(_BY_SUFFIX))
-        raise SourceError(target, f"cannot write '{suffix}' (known: {known}, or a folder)")
+    writer = _FOLDER_WRITER if writes_folder(target) else _BY_SUFFIX[target.suffix.lower()]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -46,4 +39,17 @@ def write_cine(
     return write(target, frames, fps=fps)
 
 
-__all__ = ["write_cine"]
+def writes_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether write_cine makes a folder of PNGs at `path` (else one file); a SourceError for
+    an extension it cannot write."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix in _BY_SUFFIX:
+        return False
+    if suffix == "" or target.is_dir():
+        return True
+    known = ", ".join(sorted(_BY_SUFFIX))
+    raise SourceError(target, f"cannot write '{suffix}' (known: {known}, or a folder)")
+
+
+__all__ = ["write_cine", "writes_folder"]
