@@ -98,8 +98,9 @@ class ReplayServer:
         return self.frames_played
 
     def delivery(self) -> str:
-        """What each client received: 'no client connected', or per address the frames it
-        got and those a newer frame replaced before it took them (a slow reader)."""
+        """What went to each client: 'no client connected', or per address the frames handed
+        to its connection (the network may still hold the last few) and those a newer frame
+        replaced before its connection took them (a slow reader)."""
         with self._lock:
             everyone = list(self._everyone)
         if not everyone:
@@ -107,8 +108,8 @@ class ReplayServer:
         said = []
         for client in everyone:
             skipped = f", {client.skipped} skipped" if client.skipped else ""
-            said.append(f"{client.address} got {client.sent}{skipped}")
-        return "delivered: " + "; ".join(said)
+            said.append(f"{client.address} {client.sent}{skipped}")
+        return "frames sent: " + "; ".join(said)
 
     def stop(self) -> None:
         """Ask serve() to return (from any thread or a signal handler)."""
@@ -154,5 +155,6 @@ class ReplayServer:
             self._clients.remove(client)
             count = len(self._clients)
         self._report(
-            f"client gone: {client.address} ({why}; it got {client.sent} frames; {count} connected)"
+            f"client gone: {client.address} ({why}; {client.sent} frames sent to it; "
+            f"{count} connected)"
         )
