@@ -103,10 +103,22 @@ def test_evaluation_counts_crop_accuracy_artery_vein_and_writes_an_offline_repor
     assert summary["artery_vein_accuracy"] == 0.5
     sweep = summary["precision_recall_by_threshold"]
     assert sweep["0.00"]["recall"] == 1.0 and sweep["0.95"]["recall"] == 0.0
+    # nothing detected at 0.95: no precision to claim (it read 1.0), and an F1 of 0
+    assert sweep["0.95"]["precision"] is None and sweep["0.95"]["f1"] == 0.0
+    (tmp_path / "report").mkdir()
+    (tmp_path / "report" / "worst_4.png").write_bytes(b"of an earlier report")
     page = write_report(tmp_path / "report", evaluation, summary, [])
     text = page.read_text()
     assert "data:image/png;base64," in text and 'src="http' not in text
     assert json.loads((tmp_path / "report" / "metrics.json").read_text())["f1"] == summary["f1"]
+    assert not (tmp_path / "report" / "worst_4.png").exists()
+    nothing = Evaluation(max_distance_mm=2.0)
+    nothing.add(_result(0, [], []), [], SPACING)  # no vessel, none detected
+    assert [nothing.summary()[k] for k in ("precision", "recall", "f1")] == [None, None, None]
+    assert (
+        "<th>precision</th><td>n/a</td>"
+        in write_report(tmp_path / "empty", nothing, nothing.summary(), []).read_text()
+    )
 
 
 def test_the_report_overlay_draws_an_outline_not_confirmed_this_frame_thinner():

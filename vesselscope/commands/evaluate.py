@@ -163,6 +163,8 @@ def _print(summary: dict) -> None:
     def fmt(value: object) -> str:
         if isinstance(value, dict) and "mean" in value and "sd" in value:
             return f"{value['mean']:.3f} (sd {value['sd']:.3f}, n {value['n']})"
+        if value is None:  # undefined: no detections for a precision, no vessels for a recall
+            return "n/a"
         return f"{value:.4f}" if isinstance(value, float) else str(value)
 
     skip = ("precision_recall_by_threshold", "latency_ms", "fold_models")

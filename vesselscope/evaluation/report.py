@@ -23,6 +23,8 @@ def write_report(
 ) -> Path:
     """metrics.json, pr_curve.png, latency.png, worst_*.png and report.html into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("worst_*.png"):  # a report written here before, of another run
+        stale.unlink()
     (folder / "metrics.json").write_text(json.dumps(summary, indent=1))
     images = {
         "pr_curve.png": _pr_curve(folder / "pr_curve.png", summary),
@@ -38,22 +40,32 @@ def write_report(
 
 
 def _pr_curve(path: Path, summary: dict) -> str:
-    sweep = summary["precision_recall_by_threshold"]
+    # thresholds where nothing was detected have no precision: left out of the curve
+    sweep = {
+        t: v
+        for t, v in summary["precision_recall_by_threshold"].items()
+        if v["precision"] is not None
+    }
     thresholds = [float(t) for t in sweep]
     precision = [sweep[t]["precision"] for t in sweep]
-    recall = [sweep[t]["recall"] for t in sweep]
+    recall = [sweep[t]["recall"] or 0.0 for t in sweep]
     figure, axis = plt.subplots(figsize=(5, 4), dpi=100)
     axis.plot(recall, precision, "o-", markersize=3)
     for t, r, p in zip(thresholds, recall, precision, strict=True):
         if round(t * 100) % 20 == 0:
             axis.annotate(f"{t:.1f}", (r, p), textcoords="offset points", xytext=(4, 4))
     axis.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02))
-    axis.set_title("Per-frame detection (no tracking) over the decision threshold")
+    axis.set_title("Candidates over the decision threshold (classifier alone)")
     axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
-    return "Precision and recall of the classifier's decision threshold (labels: threshold)."
+    return (
+        "Precision and recall of every candidate the classifier scores at or above each "
+        "threshold (labels: threshold), frame by frame: before one outline per vessel is kept, "
+        "an outline over two vessels dropped, and tracking, so at the threshold in use they "
+        "differ from the figures above."
+    )
 
 
 def _latency(path: Path, evaluation: Evaluation) -> str:
@@ -98,6 +110,8 @@ margin:1em}} img{{max-width:32em}}</style></head><body>
 
 
 def _fmt(value: object) -> str:
+    if value is None:  # undefined: no detections for a precision, no vessels for a recall
+        return "n/a"
     if isinstance(value, float):
         return f"{value:.4f}"
     if isinstance(value, dict):
