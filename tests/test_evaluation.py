@@ -194,6 +194,34 @@ def test_frames_an_annotation_file_leaves_out_are_not_scored_as_frames_without_v
     assert len(evaluation.timings["total"]) == 9  # latency counts every frame processed
 
 
+def test_truth_that_cannot_be_the_recordings_is_refused_or_said(tmp_path):
+    import warnings
+
+    from vesselscope.errors import SourceError
+    from vesselscope.evaluation.run import evaluate
+
+    truth_file = tmp_path / "t.json"
+    frames = {0: [EllipseAnnotation(30, 30, 8, 8)], 999: []}  # 999: past a 9-frame recording
+    save_annotations(truth_file, Annotations(spacing_mm=SPACING, frames=frames))
+    with pytest.warns(UserWarning, match=r"1 annotated frame\(s\) lie outside the recording's 9"):
+        evaluate(_frames(9), Truth(truth_file), lambda _: _OneVesselDetector())
+    text = truth_file.read_text().replace('"index": 999', '"index": 0')
+    truth_file.write_text(text)  # frame 0 twice: which is the truth?
+    with pytest.raises(SourceError, match="frame 0 is listed twice"):
+        Truth(truth_file)
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    labels = np.zeros((64, 64), np.uint8)
+    labels[10:30, 10:30] = 2
+    Image.fromarray(labels).save(masks / "0000.png")  # grey labels: a vessel labelled 2
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(SourceError, match=r"no mask holds label 7 \(labels in the masks: 0, 2\)"),
+    ):
+        warnings.simplefilter("ignore")
+        evaluate(_frames(1), Truth(masks, mask_label=7), lambda _: _OneVesselDetector())
+
+
 @pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")
 def test_masks_named_like_the_images_must_pair_by_name(tmp_path):
     from vesselscope.errors import SourceError

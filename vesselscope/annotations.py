@@ -93,10 +93,12 @@ def load_annotations(path: str | os.PathLike[str]) -> Annotations:
         raise SourceError(path, f"unsupported annotation version {data.get('version')!r}")
     try:
         spacing = data.get("spacing_mm")
-        frames = {
-            int(record["index"]): [EllipseAnnotation(**v) for v in record["vessels"]]
-            for record in data["frames"]
-        }
+        frames: dict[int, list[EllipseAnnotation]] = {}
+        for record in data["frames"]:
+            index = int(record["index"])
+            if index in frames:  # which of the two is the truth? neither may silently win
+                raise SourceError(path, f"frame {index} is listed twice")
+            frames[index] = [EllipseAnnotation(**v) for v in record["vessels"]]
         return Annotations(
             spacing_mm=(float(spacing[0]), float(spacing[1])) if spacing else None,
             source=str(data.get("source", "")),

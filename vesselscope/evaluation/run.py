@@ -34,6 +34,7 @@ def evaluate(
         raise SourceError(truth.path, f"{truth.frame_count} masks for {len(source)} frames")
     if truth.frame_count is not None and isinstance(source, ImageFolderSource):
         truth.check_pairs_with(source.files)
+    truth.check_fits(len(source))
     evaluation = Evaluation(max_distance_mm=max_distance_mm)
     results: dict[int, FrameResult] = {}
     warmed: set[int] = set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,33 @@ class Truth:
             f"scored against mask {self._masks[first].name} ({lonely} image(s) without a mask "
             "of the same name)",
         )
+
+    def check_fits(self, frame_count: int) -> None:
+        """Refuse masks that label structures but never the vessel label (a wrong --mask-label
+        scored F1 1.00 on nothing; masks of background alone are frames without vessels);
+        warn of annotated frames past the recording's end."""
+        if self._annotations is None and self._masks:
+            labels: set[int] = set()
+            for mask in self._masks:
+                labels.update(np.unique(read_label_mask(mask)).tolist())
+                if self.mask_label in labels:
+                    break
+            if self.mask_label not in labels and labels - {0}:
+                found = ", ".join(str(label) for label in sorted(labels))
+                raise SourceError(
+                    self.path,
+                    f"no mask holds label {self.mask_label} (labels in the masks: {found}); "
+                    "give the vessels' label with --mask-label",
+                )
+        annotated = self._annotations.frames if self._annotations is not None else {}
+        beyond = sorted(i for i in annotated if not 0 <= i < frame_count)
+        if beyond:
+            warnings.warn(
+                f"{self.name}: {len(beyond)} annotated frame(s) lie outside the recording's "
+                f"{frame_count} frames (frame {beyond[0]}{', ...' * (len(beyond) > 1)}): "
+                "not scored; is it the right truth file?",
+                stacklevel=2,
+            )
 
     def annotated(self, index: int) -> bool:
         """Whether frame `index` has ground truth. An annotation file lists the frames it
