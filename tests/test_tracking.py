@@ -105,7 +105,11 @@ def test_a_weak_candidate_that_fits_keeps_a_confirmed_track_on_screen():
     weak = [_vessel(102, 100, score=0.3)]  # below the acceptance threshold, above keep_score
     counts = [len(tracker.update((5 + i) / 30, [], SPACING, weak=weak)) for i in range(12)]
     assert counts == [1] * 12
-    assert tracker.update(1.0, [], SPACING, weak=weak)[0].track_id == 1
+    [kept] = tracker.update(1.0, [], SPACING, weak=weak)
+    # shown as kept by a score under the threshold, not as accepted in this frame
+    assert kept.track_id == 1 and kept.state == "kept" and kept.score == 0.3
+    [accepted] = tracker.update(1.0 + 1 / 30, [_vessel(101, 100)], SPACING, weak=weak)
+    assert accepted.state == "detected"
 
 
 def test_weak_candidates_that_do_not_fit_are_ignored():

@@ -8,12 +8,13 @@ from vesselscope.frame import Spacing
 from vesselscope.geometry import EllipseInMillimetres
 
 LABELS = ("artery", "vein", "unknown")
-# What placed a shown vessel's outline in this frame: a candidate the classifier scored
-# ("detected"), the vessel's own edges near where it was ("followed", see
+# What placed a shown vessel's outline in this frame: a candidate the classifier accepted
+# ("detected"), one it scored below the threshold that keeps a confirmed vessel ("kept", the
+# tracker's hysteresis), the vessel's own edges near where it was ("followed", see
 # candidates/follow.py), or only the tracker's prediction ("predicted", for a few missed
-# frames). A clinician must be able to tell an outline held by edges or by a prediction from
-# one the classifier confirmed in this very frame.
-STATES = ("detected", "followed", "predicted")
+# frames). A clinician must be able to tell an outline held by edges, a low score or a
+# prediction from one the classifier confirmed in this very frame.
+STATES = ("detected", "kept", "followed", "predicted")
 
 
 @dataclass(frozen=True)

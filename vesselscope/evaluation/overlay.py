@@ -75,7 +75,10 @@ def vessel_text(vessel: Vessel, track_ids: bool) -> str:
 
 
 def evidence(vessel: Vessel) -> str:
-    """The score that accepted the vessel in this frame, or what holds it without one."""
+    """The score that accepted the vessel in this frame, the score under the threshold that
+    kept it ("0.56 (kept)"), or what holds it without one."""
+    if vessel.state == "kept":
+        return f"{vessel.score:.2f} (kept)"
     return STATE_TEXT.get(vessel.state, f"{vessel.score:.2f}")
 
 

@@ -26,6 +26,7 @@ class Track:
         self.missed = 0
         self.last = detection
         self.followed = 0  # frames in a row kept by following edges alone (see follow.py)
+        self.weak = False  # its latest hit scored below the threshold (the tracker's keep_score)
         self.edge_reference = 0.0  # edge strength of its latest detection, for following
         self._angle = _doubled(detection.angle_deg)
         self._shape: deque[tuple[float, float, float]] = deque()
@@ -35,11 +36,12 @@ class Track:
         self.kalman.predict(dt)
         return self.kalman.centre
 
-    def hit(self, detection: Vessel, time_s: float) -> None:
+    def hit(self, detection: Vessel, time_s: float, weak: bool = False) -> None:
         self._measure(detection, time_s)
         self.hits.append(True)
         self.total_hits += 1
         self.followed = 0
+        self.weak = weak
         self.last = detection
 
     def follow(self, outline: Vessel, time_s: float) -> None:
@@ -96,8 +98,15 @@ class Track:
             label=label,
             label_confidence=confidence,
             fitness=self.last.fitness,
-            state="predicted" if self.missed else "followed" if self.followed else "detected",
+            state=self._state(),
         )
+
+    def _state(self) -> str:
+        if self.missed:
+            return "predicted"
+        if self.followed:
+            return "followed"
+        return "kept" if self.weak else "detected"
 
 
 def _measurement(vessel: Vessel) -> np.ndarray:

@@ -106,7 +106,7 @@ class VesselTracker:
             self._tracks[track_index].hit(detections[detection_index], time_s)
         matched_tracks = {t for t, _ in matches}
         for track_index, vessel in self._refresh_with_weak(predicted, matched_tracks, weak or []):
-            self._tracks[track_index].hit(vessel, time_s)
+            self._tracks[track_index].hit(vessel, time_s, weak=True)
             matched_tracks.add(track_index)
         if follower is not None and self.settings.follow_frames > 0:
             matched_tracks |= self._follow(follower, matched_tracks, spacing, time_s)
