@@ -213,6 +213,11 @@ def test_demo_button_and_drag_and_drop_open_sources(qtbot, tmp_path, cine, monke
     window.start_page.buttons["demo"].click()
     qtbot.waitUntil(lambda: window.state.source is not None, timeout=5000)
     assert window.state.source.path == str(demo) and window.windowTitle().startswith("demo.mha")
+    # the femoral demo cine with its own preset, as `vesselscope demo` detects it
+    assert (
+        window.state.preset == "femoral"
+        and window.detection_panel.preset.currentText() == "femoral"
+    )
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(cine))])
     drop = QDropEvent(

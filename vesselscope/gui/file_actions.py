@@ -22,6 +22,7 @@ from vesselscope.gui.session import DEMO
 from vesselscope.gui.settings_store import SettingsStore
 from vesselscope.gui.state import ViewerState
 from vesselscope.simulator import truth_path
+from vesselscope.simulator.demo import DEMO as DEMO_CINE
 
 RECORDINGS = (
     "Recordings (*.dcm *.dicom *.mha *.mhd *.mp4 *.avi *.mov *.mkv *.png *.jpg *.tif);;All (*)"
@@ -117,7 +118,13 @@ class FileActions(QObject):
     def open_demo(self) -> None:
         if not self.may_discard_annotations("Opening the demo cine"):
             return
-        self._say("Opening the demo cine (simulated on first use, a few seconds)…")
+        # the demo is a femoral cine: detected with its own preset, as `vesselscope demo`
+        # does (the general preset outlined its vein in two parts)
+        self.state.preset = preset = DEMO_CINE["preset"]
+        self._say(
+            f"Opening the demo cine with the {preset} preset (simulated on first use, a few "
+            "seconds)…"
+        )
         self.controller.open(DEMO)
 
     def spacing_dialog(self) -> None:
