@@ -57,6 +57,7 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     window.actions["record"].trigger()
     qtbot.waitUntil(lambda: s.recording is None, timeout=5000)
     (recorded,) = tmp_path.glob("vesselscope-recording-*.mhd")
+    assert window.status.message.text() == f"Recording stopped: saved to {recorded}"
     with open_source(recorded) as source:
         values = [int(frame.pixels[0, 0]) for frame in source]
     # Every frame from the start of the recording, although most were never detected.

@@ -228,6 +228,8 @@ def test_annotation_edits_undo_and_redo_on_the_frame_they_were_made(qtbot, tmp_p
     s = window.state
     window.actions["tool_annotate"].trigger()
     assert window.tabs.currentWidget() is window.annotation_panel  # the tool's panel comes up
+    window.actions["copy_next"].trigger()
+    assert window.status.message.text() == "Nothing to copy: this frame has no ellipses"
     drag(window.view, (10, 10), (30, 20))  # drawn
     drag(window.view, (20, 15), (25, 18))  # moved
     window.actions["label_vein"].trigger()  # relabelled

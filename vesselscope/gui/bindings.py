@@ -117,6 +117,10 @@ def copy_to_next(window: MainWindow) -> None:
     target = annotation_edits.copy_to_next(window.state)
     if target is not None:
         window.controller.seek(target)
+    elif not annotation_edits.current_ellipses(window.state):
+        window.status.say("Nothing to copy: this frame has no ellipses")
+    else:
+        window.status.say("This is the last frame: there is no next frame to copy to")
 
 
 def undo(window: MainWindow, redo: bool) -> None:

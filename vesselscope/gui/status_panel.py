@@ -48,6 +48,7 @@ class StatusPanel:
         self.message = ElidedLabel()
         self.showing_error = False
         self.showing_stream = False  # the message is the stream's state, cleared when live
+        self.recorded = ""  # the last recording of a live stream, said when it stops
         bar.addWidget(self.badge)
         bar.addWidget(self.message, 1)
         for label in (self.rates, self.dropped, self.latency, self.device):
@@ -110,8 +111,11 @@ class StatusPanel:
             short = provider.removesuffix("ExecutionProvider")
             self.device.setText(f"{device} · {f'ONNX {short}' if short != provider else provider}")
             self.device.setToolTip(f"{s.detector.device}\nONNX Runtime: {s.detector.provider}")
-        if name == "recording":
-            self.say(f"Recording to {s.recording}" if s.recording else "Recording stopped")
+        if name == "recording" and s.recording:
+            self.recorded = s.recording
+            self.say(f"Recording to {s.recording}")
+        elif name == "recording":
+            self.say(f"Recording stopped: saved to {self.recorded}")
         if name == "error":
             if s.error:
                 self.say(s.error, error=True)
