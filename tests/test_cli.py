@@ -212,3 +212,48 @@ def test_two_cines_sharing_a_truth_file_are_told_apart(tmp_path, capsys):
     assert "held the truth of x.dcm; it now holds that of" in capsys.readouterr().out
     assert main(["evaluate", dcm]) == 0
     assert "x.truth.json annotates x.mp4, not x.dcm" in capsys.readouterr().err
+
+
+def test_an_interrupted_replay_leaves_no_output_that_looks_complete(tmp_path, monkeypatch, capsys):
+    from vesselscope.detection.detector import Detector
+
+    real = Detector.process
+    seen = []
+
+    def interrupted(self, frame):  # Ctrl+C at the 4th frame
+        seen.append(frame.index)
+        if len(seen) == 4:
+            raise KeyboardInterrupt
+        return real(self, frame)
+
+    monkeypatch.setattr(Detector, "process", interrupted)
+    video, lines = tmp_path / "a.mp4", tmp_path / "a.jsonl"
+    argv = ["replay", "sim://femoral?frames=8&size=96,96", "--out", str(video), "--json", str(lines)]
+    assert main(argv) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nor a temporary file left behind
+
+
+def test_sigterm_ends_a_conversion_as_ctrl_c_does_leaving_nothing(tmp_path):
+    """Killed by SIGTERM (a job scheduler), convert left a folder of frames without their
+    sidecar; now the writers clean up as after Ctrl+C, and the exit status says why."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "frames"
+    command = [sys.executable, "-m", "vesselscope", "convert"]
+    process = subprocess.Popen(
+        [*command, "sim://femoral?frames=5000&size=128,128", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (out.is_dir() and any(out.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and "vesselscope: terminated" in err, err
+    assert not out.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import warnings
 
@@ -43,12 +44,30 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"vesselscope: warning: {message}", file=file or sys.stderr)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that writers clean up as after Ctrl+C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+# The viewer (and the demo that opens it) and serve end on SIGTERM in their own ways.
+_OWN_SIGTERM = {"view", "demo", "serve"}
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the installed command, not a test driving main(): leave pytest's capture be
         warnings.showwarning = _show_warning
     args = build_parser().parse_args(argv)
+    if argv is None and args.command not in _OWN_SIGTERM:
+        # killed by SIGTERM, a convert left a folder of frames without their sidecar
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.run(args) or 0)
+    except Terminated:
+        print("vesselscope: terminated", file=sys.stderr)
+        return 143
     except Exception as exc:
         if not is_user_error(exc):
             raise

@@ -8,6 +8,7 @@ import json
 import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 from vesselscope.commands.detector_args import (
     add_detector_arguments,
@@ -38,20 +39,25 @@ def run(args: argparse.Namespace) -> int:
 
     from vesselscope.evaluation.metrics import percentiles
     from vesselscope.evaluation.overlay import render_overlay, square_pixels
-    from vesselscope.writers.video import VideoRecorder
+    from vesselscope.writers.atomic import atomic_file
+    from vesselscope.writers.video import atomic_video
 
     for path in (args.out, args.json):
         if path:
             check_output_file(path)
-    with open_source_argument(args, detecting=True) as source:
+    # Both outputs are moved into place only when the whole replay succeeded: one that fails
+    # or is interrupted (Ctrl+C) leaves no video or results file that looks complete.
+    with open_source_argument(args, detecting=True) as source, contextlib.ExitStack() as outputs:
         track_unless_stills(args, source)
         detector = detector_from_arguments(args)
         video = (
-            VideoRecorder(args.out, fps=source.fps, spacing_mm=None, fit_other_sizes=True)
+            outputs.enter_context(
+                atomic_video(args.out, fps=source.fps, spacing_mm=None, fit_other_sizes=True)
+            )
             if args.out
             else None
         )
-        lines = open(args.json, "w") if args.json else None  # noqa: SIM115 - closed below
+        lines = outputs.enter_context(atomic_file(Path(args.json))) if args.json else None
         timings: dict[str, list[float]] = defaultdict(list)
         vessel_counts = []
         states: Counter[str] = Counter()
@@ -61,28 +67,22 @@ def run(args: argparse.Namespace) -> int:
             with contextlib.suppress(SourceError):
                 detector.warm_up(source[0])
         skipped = 0
-        try:
-            for frame in tqdm(_readable(source), total=len(source), unit="frame", desc="replay"):
-                if frame is None:
-                    skipped += 1
-                    continue
-                result = detector.process(frame)
-                vessel_counts.append(len(result.vessels))
-                states.update(v.state for v in result.vessels)
-                for stage, ms in result.timings_ms.items():
-                    timings[stage].append(ms)
-                if lines:
-                    lines.write(json.dumps(result.to_json()) + "\n")
-                if video:
-                    image, video.spacing_mm = square_pixels(
-                        render_overlay(frame, result), frame.spacing_mm
-                    )
-                    video.append(image)
-        finally:
-            if video:
-                video.close()
+        for frame in tqdm(_readable(source), total=len(source), unit="frame", desc="replay"):
+            if frame is None:
+                skipped += 1
+                continue
+            result = detector.process(frame)
+            vessel_counts.append(len(result.vessels))
+            states.update(v.state for v in result.vessels)
+            for stage, ms in result.timings_ms.items():
+                timings[stage].append(ms)
             if lines:
-                lines.close()
+                lines.write((json.dumps(result.to_json()) + "\n").encode())
+            if video:
+                image, video.spacing_mm = square_pixels(
+                    render_overlay(frame, result), frame.spacing_mm
+                )
+                video.append(image)
     _print_summary(source.path, detector, vessel_counts, states, timings, percentiles)
     for path in (args.out, args.json):
         if path:

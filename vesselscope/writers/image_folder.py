@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,9 +18,11 @@ def write_image_folder(path: Path, frames: Iterable[Frame], *, fps: float | None
     """Write frame_0000.png, frame_0001.png... and sidecar.json into the folder `path`.
 
     Each picture is a file of its own, so frames may differ in size (a folder of stills). If
-    the frames fail part-way, the pictures written so far are removed again.
+    the frames fail part-way, the pictures written so far are removed again, and the folder if
+    this made it.
     """
     folder = Path(path)
+    made = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     spacing = None
     timestamps: list[float] = []
@@ -33,12 +36,14 @@ def write_image_folder(path: Path, frames: Iterable[Frame], *, fps: float | None
             else:
                 image = to_uint8(frame.pixels)
             target = folder / f"frame_{number:04d}.png"
+            written.append(target)  # before it exists: a signal may come while it is written
             if not cv2.imwrite(str(target), image):
                 raise SourceError(target, "could not write PNG")
-            written.append(target)
         if not written:
             raise SourceError(folder, "no frames to write")
-    except BaseException:
+    except BaseException:  # Ctrl+C and SIGTERM (see cli.Terminated) too
+        if made:  # everything in it is ours
+            shutil.rmtree(folder, ignore_errors=True)
         for picture in written:
             picture.unlink(missing_ok=True)
         raise

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -85,26 +86,31 @@ class VideoRecorder:
         self.close()
 
 
-def write_video(path: Path, frames: Iterable[Frame], *, fps: float | None = None) -> Path:
-    """Encode frames (grey or colour) into a video, with `<name>.json` holding the geometry.
-
-    Written under a temporary name and moved into place at the end: a conversion that fails
-    half-way leaves no video that looks whole.
-    """
+@contextmanager
+def atomic_video(path: str | Path, **recorder: object) -> Iterator[VideoRecorder]:
+    """A VideoRecorder (its keyword arguments) writing under a temporary name, moved into place
+    with its sidecar when the block succeeds: a conversion or replay that fails or is
+    interrupted half-way leaves no video that looks whole."""
     path = Path(path)
     partial = path.with_name(f".{path.stem}.partial{path.suffix}")
-    recorder = VideoRecorder(partial, fps=fps, spacing_mm=None)
+    video = VideoRecorder(partial, **recorder)  # type: ignore[arg-type]
     try:
-        with recorder:
-            for frame in consistent_frames(path, frames):
-                recorder.spacing_mm = frame.spacing_mm
-                recorder.append(frame.color if frame.color is not None else frame.pixels)
+        with video:
+            yield video
         os.replace(partial, path)
         os.replace(partial.with_suffix(".json"), path.with_suffix(".json"))
     finally:
         partial.unlink(missing_ok=True)
         partial.with_suffix(".json").unlink(missing_ok=True)
-    return path
+
+
+def write_video(path: Path, frames: Iterable[Frame], *, fps: float | None = None) -> Path:
+    """Encode frames (grey or colour) into a video, with `<name>.json` holding the geometry."""
+    with atomic_video(path, fps=fps, spacing_mm=None) as recorder:
+        for frame in consistent_frames(path, frames):
+            recorder.spacing_mm = frame.spacing_mm
+            recorder.append(frame.color if frame.color is not None else frame.pixels)
+    return Path(path)
 
 
 def _letterbox(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
