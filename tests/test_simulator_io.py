@@ -138,11 +138,13 @@ def test_a_sim_uri_option_that_is_no_number_is_named_in_words():
 def test_cli_simulate_writes_both_files(tmp_path, capsys):
     pytest.importorskip("vesselscope.writers.image_folder")
     out = tmp_path / "clip"
-    argv = ["simulate", str(out), "--preset", "forearm", "--frames", "2", "--size", "64x48"]
+    # rows and columns as in a sim:// URI: 64,48 is 64x48
+    argv = ["simulate", str(out), "--preset", "forearm", "--frames", "2", "--size", "64,48"]
     assert main([*argv, "--seed", "3", "--fps", "15", "--spacing", "0.3"]) == 0
     printed = capsys.readouterr().out
     assert str(out) in printed and "clip.truth.json" in printed
     assert load_annotations(tmp_path / "clip.truth.json").spacing_mm == (0.3, 0.3)
+    assert "2 frames of 64x48" in printed
 
 
 @pytest.mark.parametrize(

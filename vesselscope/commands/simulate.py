@@ -13,8 +13,8 @@ from vesselscope.simulator.presets import PRESETS
 
 
 def _size(text: str) -> tuple[int, int]:
-    """Parse "512" or "512x384" (rows x columns)."""
-    parts = text.lower().split("x")
+    """Parse "512", "512x384" or "512,384" (rows x columns; the comma as in sim:// URIs)."""
+    parts = text.lower().replace(",", "x").split("x")
     try:
         rows, cols = (int(parts[0]),) * 2 if len(parts) == 1 else (int(parts[0]), int(parts[1]))
     except (ValueError, IndexError):
@@ -39,7 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="femoral")
     parser.add_argument("--frames", type=within(int, 1, 100_000), default=200)
     parser.add_argument("--seed", type=within(int, 0, 2**63 - 1), default=1)
-    parser.add_argument("--size", type=_size, default=(512, 512), help="N or ROWSxCOLS (512)")
+    parser.add_argument("--size", type=_size, default=(512, 512), help="N, ROWSxCOLS or ROWS,COLS (512)")
     parser.add_argument(
         "--spacing",
         type=within(float, 0.005, 2.0),
