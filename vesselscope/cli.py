@@ -44,6 +44,14 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"vesselscope: warning: {message}", file=file or sys.stderr)
 
 
+def _end_progress_bars() -> None:
+    """Close the progress bars an error left open, so that the error begins a line of its own
+    (it was appended to the bar: "convert:   0%| ... ?frame/s]vesselscope: error: ...")."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        bar.close()
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the program is, so that writers clean up as after Ctrl+C."""
 
@@ -71,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not is_user_error(exc):
             raise
+        _end_progress_bars()
         print(f"vesselscope: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -39,7 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="femoral")
     parser.add_argument("--frames", type=within(int, 1, 100_000), default=200)
     parser.add_argument("--seed", type=within(int, 0, 2**63 - 1), default=1)
-    parser.add_argument("--size", type=_size, default=(512, 512), help="N, ROWSxCOLS or ROWS,COLS (512)")
+    parser.add_argument(
+        "--size", type=_size, default=(512, 512), help="N, ROWSxCOLS or ROWS,COLS (512)"
+    )
     parser.add_argument(
         "--spacing",
         type=within(float, 0.005, 2.0),
