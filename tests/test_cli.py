@@ -228,7 +228,14 @@ def test_an_interrupted_replay_leaves_no_output_that_looks_complete(tmp_path, mo
 
     monkeypatch.setattr(Detector, "process", interrupted)
     video, lines = tmp_path / "a.mp4", tmp_path / "a.jsonl"
-    argv = ["replay", "sim://femoral?frames=8&size=96,96", "--out", str(video), "--json", str(lines)]
+    argv = [
+        "replay",
+        "sim://femoral?frames=8&size=96,96",
+        "--out",
+        str(video),
+        "--json",
+        str(lines),
+    ]
     assert main(argv) == 130
     assert "interrupted" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nor a temporary file left behind
@@ -257,3 +264,18 @@ def test_sigterm_ends_a_conversion_as_ctrl_c_does_leaving_nothing(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143 and "vesselscope: terminated" in err, err
     assert not out.exists()
+
+
+def test_a_broken_video_is_one_line_without_ffmpegs_own(tmp_path):
+    import subprocess
+    import sys
+
+    video = tmp_path / "cut.mp4"
+    assert main(["convert", "sim://femoral?frames=4&size=64,64", str(video)]) == 0
+    video.write_bytes(video.read_bytes()[: video.stat().st_size // 2])  # the index lost
+    command = [sys.executable, "-m", "vesselscope", "info", str(video)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"vesselscope: error: {video}: not a readable video (corrupt or unsupported codec)"
+    ]  # FFmpeg's "moov atom not found" no longer comes before it

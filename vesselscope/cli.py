@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import sys
 import warnings
@@ -44,14 +45,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"vesselscope: warning: {message}", file=file or sys.stderr)
 
 
-def _end_progress_bars() -> None:
-    """Close the progress bars an error left open, so that the error begins a line of its own
-    (it was appended to the bar: "convert:   0%| ... ?frame/s]vesselscope: error: ...")."""
-    tqdm = sys.modules.get("tqdm")
-    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
-        bar.close()
-
-
 class Terminated(BaseException):
     """SIGTERM, raised where the program is, so that writers clean up as after Ctrl+C."""
 
@@ -68,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the installed command, not a test driving main(): leave pytest's capture be
         warnings.showwarning = _show_warning
     args = build_parser().parse_args(argv)
+    # Our errors name the file and the problem in one line; FFmpeg's and OpenCV's own lines
+    # ("moov atom not found", "[ WARN:0@0.7] ...") only doubled them. Set to see them again.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     if argv is None and args.command not in _OWN_SIGTERM:
         # killed by SIGTERM, a convert left a folder of frames without their sidecar
         signal.signal(signal.SIGTERM, _terminate)
@@ -79,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not is_user_error(exc):
             raise
-        _end_progress_bars()
         print(f"vesselscope: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
