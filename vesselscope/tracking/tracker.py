@@ -18,10 +18,10 @@ class TrackerSettings:
     gate_mm: float = 3.0  # a detection farther than this from a track's prediction is not it
     confirm_hits: int = 3  # a track is shown once seen in confirm_hits of the last
     confirm_window: int = 5  # confirm_window frames
-    # ... except at the start (of a stream, a recording, or after a jump), where no track can
-    # yet have been seen confirm_hits times: there a track seen in every frame so far is shown
-    # at once, but only while detected, until it has its confirm_hits (see _established).
-    # Otherwise the first frames of every recording opened in the viewer showed no vessel.
+    # ... except at the start (of a stream, a recording, after a jump or a gap), where no track
+    # can yet have been seen confirm_hits times: there a track seen in every frame so far is
+    # shown at once, and tentative again at its first miss until it has its confirm_hits (see
+    # _established). Otherwise the first frames of every recording opened showed no vessel.
     max_missed: int = 8  # frames without a detection before a track is dropped
     show_missed: int = 2  # a confirmed track is still shown (predicted) for this many misses
     merge_mm: float = 2.0  # two tracks whose centres come this close are one vessel
@@ -117,7 +117,7 @@ class VesselTracker:
             self._start(detections[detection_index], time_s)
         self._confirm_and_prune()
         self._merge()
-        shown = [t for t in self._tracks if self._shown(t)]
+        shown = [t for t in self._tracks if t.confirmed and t.missed <= self.settings.show_missed]
         return [track.as_vessel(spacing) for track in sorted(shown, key=lambda t: t.serial)]
 
     def _associate(
@@ -207,9 +207,6 @@ class VesselTracker:
         by weak candidates through frames without a detection. A track confirmed at the start
         on fewer hits is tentative again at its first miss (see _confirm_and_prune)."""
         return track.confirmed and track.total_hits >= self.settings.confirm_hits
-
-    def _shown(self, track: Track) -> bool:
-        return track.confirmed and track.missed <= self.settings.show_missed
 
     def _confirm_and_prune(self) -> None:
         s = self.settings
