@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import warnings
@@ -146,3 +147,28 @@ def test_an_atomic_write_that_cannot_start_names_the_file_asked_for(tmp_path):
     with pytest.raises(SourceError, match=r"frame.png: cannot write") as error, atomic_file(target):
         pass
     assert error.value.path == str(target)  # not the hidden temporary beside it
+
+
+def test_an_atomic_write_goes_through_a_link_and_into_what_is_no_file(tmp_path):
+    """Replaced, /dev/null became a file of results (replay --json as root), a link to the
+    results a file of its own, and a named pipe's reader got nothing."""
+    import os
+    import threading
+
+    real = tmp_path / "real.jsonl"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    with atomic_file(link) as out:
+        out.write(b"new")
+    assert link.is_symlink() and real.read_bytes() == b"new"
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    with atomic_file(pipe) as out:
+        out.write(b"results")
+    reader.join(timeout=10)
+    assert received == [b"results"] and stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.jsonl", "pipe", "real.jsonl"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,19 +17,41 @@ def atomic_file(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
     """Write a temporary file beside `path` and move it over `path` only when the block succeeds.
 
     Readers see the old file or the new one, never a half-written one, even if this process is
-    killed. `durable` also fsyncs before the move, for power loss rather than a crash.
+    killed. `durable` also fsyncs before the move, for power loss rather than a crash. A path
+    that is no file (a device, a pipe, /dev/stdout) is written through, as it is.
     """
-    temporary = path.with_name(f".{path.name}.tmp")
+    target = replaceable(path)
+    if target is None:
+        with _opened(path, path) as handle:
+            yield handle
+        return
+    temporary = target.with_name(f".{target.name}.tmp")
     try:
-        opened = open(temporary, "wb")  # noqa: SIM115 - closed by the with below
-    except OSError as exc:  # named as the file asked for, not our temporary one
-        raise SourceError(path, f"cannot write: {exc.strerror or exc}") from exc
-    try:
-        with opened as handle:
+        with _opened(temporary, path) as handle:
             yield handle
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def replaceable(path: Path) -> Path | None:
+    """The file to replace when writing `path` whole: itself, or the file a link names (the
+    link stays); None for a path that is not a file and must be written through: replaced,
+    /dev/null became a file of results (as root) and a named pipe's reader got nothing."""
+    try:
+        mode = os.stat(path).st_mode  # through links
+    except FileNotFoundError:
+        return Path(path)
+    if not stat.S_ISREG(mode):
+        return None
+    return Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+
+
+def _opened(path: Path, asked: Path) -> BinaryIO:
+    try:
+        return open(path, "wb")  # noqa: SIM115 - closed by the caller's with
+    except OSError as exc:  # named as the file asked for, not our temporary one
+        raise SourceError(asked, f"cannot write: {exc.strerror or exc}") from exc

@@ -14,10 +14,19 @@ from vesselscope.errors import SourceError
 from vesselscope.frame import Frame, Spacing
 from vesselscope.sources.base import DEFAULT_FPS
 from vesselscope.sources.color import to_uint8
+from vesselscope.writers.atomic import replaceable
 from vesselscope.writers.geometry import consistent_frames, write_sidecar
 
 # mp4v (MPEG-4 part 2) is what the OpenCV wheels can always encode; MJPG for avi.
 _FOURCC = {".mp4": "mp4v", ".avi": "MJPG"}
+
+
+def video_suffix(path: Path) -> str:
+    """The video kind of `path` (.mp4 or .avi); a SourceError for any other."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in _FOURCC:
+        raise SourceError(path, f"cannot encode video as '{suffix}' (use .mp4 or .avi)")
+    return suffix
 
 
 class VideoRecorder:
@@ -38,11 +47,7 @@ class VideoRecorder:
         video's size, centred on black (a folder of stills of mixed sizes), instead of refused;
         `fitted` counts them, and the sidecar then gives no spacing (it no longer holds)."""
         self.path = Path(path)
-        self._fourcc = _FOURCC.get(self.path.suffix.lower())
-        if self._fourcc is None:
-            raise SourceError(
-                self.path, f"cannot encode video as '{self.path.suffix}' (use .mp4 or .avi)"
-            )
+        self._fourcc = _FOURCC[video_suffix(self.path)]
         self.fps = fps or DEFAULT_FPS
         self.spacing_mm = spacing_mm
         self._writer: cv2.VideoWriter | None = None
@@ -92,12 +97,18 @@ def atomic_video(path: str | Path, **recorder: object) -> Iterator[VideoRecorder
     with its sidecar when the block succeeds: a conversion or replay that fails or is
     interrupted half-way leaves no video that looks whole."""
     path = Path(path)
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    video_suffix(path)  # the name asked for is the one an error names, not the temporary one
+    target = replaceable(path)
+    if target is None:  # not a file (a device): written through
+        with VideoRecorder(path, **recorder) as video:  # type: ignore[arg-type]
+            yield video
+        return
+    partial = target.with_name(f".{target.stem}.partial{target.suffix}")
     video = VideoRecorder(partial, **recorder)  # type: ignore[arg-type]
     try:
         with video:
             yield video
-        os.replace(partial, path)
+        os.replace(partial, target)
         os.replace(partial.with_suffix(".json"), path.with_suffix(".json"))
     finally:
         partial.unlink(missing_ok=True)
