@@ -267,6 +267,7 @@ def test_sigterm_ends_a_conversion_as_ctrl_c_does_leaving_nothing(tmp_path):
 
 
 def test_a_broken_video_is_one_line_without_ffmpegs_own(tmp_path):
+    import os
     import subprocess
     import sys
 
@@ -274,8 +275,17 @@ def test_a_broken_video_is_one_line_without_ffmpegs_own(tmp_path):
     assert main(["convert", "sim://femoral?frames=4&size=64,64", str(video)]) == 0
     video.write_bytes(video.read_bytes()[: video.stat().st_size // 2])  # the index lost
     command = [sys.executable, "-m", "vesselscope", "info", str(video)]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    # as a user's shell has it: main() in this process set OpenCV's variables already
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENCV_")}
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         f"vesselscope: error: {video}: not a readable video (corrupt or unsupported codec)"
     ]  # FFmpeg's "moov atom not found" no longer comes before it
+    png = tmp_path / "cut.png"
+    assert main(["convert", "sim://femoral?frames=1&size=256,256", str(tmp_path / "f")]) == 0
+    png.write_bytes((tmp_path / "f" / "frame_0000.png").read_bytes()[:300])
+    command[-1] = str(png)
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert len(run.stderr.strip().splitlines()) == 1  # nor OpenCV's "[ WARN:0@0.7] ... PNG"
+    assert "cut.png: not a readable image" in run.stderr

@@ -45,6 +45,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"vesselscope: warning: {message}", file=file or sys.stderr)
 
 
+def _quiet_native_logs() -> None:
+    """Our errors name the file and the problem in one line; FFmpeg's and OpenCV's own lines
+    ("moov atom not found", "[ WARN:0@0.7] ... PNG input buffer is incomplete") only doubled
+    them. OPENCV_FFMPEG_LOGLEVEL or OPENCV_LOG_LEVEL, set by the user, bring them back."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # read when FFmpeg first opens
+    if "OPENCV_LOG_LEVEL" not in os.environ:  # read when cv2 loads, which it may have already
+        import cv2
+
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the program is, so that writers clean up as after Ctrl+C."""
 
@@ -61,10 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:  # the installed command, not a test driving main(): leave pytest's capture be
         warnings.showwarning = _show_warning
     args = build_parser().parse_args(argv)
-    # Our errors name the file and the problem in one line; FFmpeg's and OpenCV's own lines
-    # ("moov atom not found", "[ WARN:0@0.7] ...") only doubled them. Set to see them again.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    _quiet_native_logs()
     if argv is None and args.command not in _OWN_SIGTERM:
         # killed by SIGTERM, a convert left a folder of frames without their sidecar
         signal.signal(signal.SIGTERM, _terminate)
