@@ -289,3 +289,25 @@ def test_a_broken_video_is_one_line_without_ffmpegs_own(tmp_path):
     run = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert len(run.stderr.strip().splitlines()) == 1  # nor OpenCV's "[ WARN:0@0.7] ... PNG"
     assert "cut.png: not a readable image" in run.stderr
+
+
+def test_a_full_disk_part_way_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """A write's flush found the disk full: a traceback ending in [Errno 28], exit status 1."""
+    import errno
+
+    from vesselscope.detection.detector import Detector
+
+    real, calls = Detector.process, []
+
+    def disk_full_at_the_fourth(self, frame):
+        calls.append(frame.index)
+        if len(calls) == 4:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, frame)
+
+    monkeypatch.setattr(Detector, "process", disk_full_at_the_fourth)
+    out = ["--out", str(tmp_path / "a.mp4"), "--json", str(tmp_path / "a.jsonl")]
+    assert main(["replay", "sim://femoral?frames=8&size=96,96", *out]) == 2
+    err = capsys.readouterr().err
+    assert "vesselscope: error: No space left on device while writing the output" in err
+    assert list(tmp_path.iterdir()) == []

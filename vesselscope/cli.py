@@ -10,7 +10,7 @@ import sys
 import warnings
 
 from vesselscope import __version__
-from vesselscope.errors import is_user_error
+from vesselscope.errors import describe_user_error, is_user_error
 
 # Each module has add_parser(subparsers) that registers its subcommand and sets `run`.
 # Imported lazily per name so `vesselscope doctor` works even if, say, Qt is broken.
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if not is_user_error(exc):
             raise
-        print(f"vesselscope: error: {exc}", file=sys.stderr)
+        print(f"vesselscope: error: {describe_user_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("vesselscope: interrupted", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -26,6 +27,10 @@ class SpacingUnknownWarning(UserWarning):
 # Other errors a user's choice can cause (a model file, its card, an OpenCL device asked for):
 # shown as one line naming the file or option, not as a bug. Listed by module and name, so the
 # check imports nothing: an error of a module never imported cannot have been raised.
+# Raised by a write or a close without the file's name (a full disk found at a buffer's
+# flush); the writers remove what they left half-written, and the message says what happened.
+_DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
+
 _USER_ERRORS = (
     ("vesselscope.classifier.card", "ModelCardError"),
     ("vesselscope.opencl_device", "NoOpenCLDevice"),
@@ -38,7 +43,16 @@ def is_user_error(exc: BaseException) -> bool:
         return True
     if isinstance(exc, OSError) and exc.filename is not None:  # names the path: "Is a directory"
         return True
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRORS:  # the disk, not a bug
+        return True
     return any(
         module in sys.modules and isinstance(exc, getattr(sys.modules[module], name))
         for module, name in _USER_ERRORS
     )
+
+
+def describe_user_error(exc: BaseException) -> str:
+    """The one line a user is shown for an error is_user_error accepts."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno in _DISK_ERRORS:
+        return f"{exc.strerror} while writing the output; the files begun were removed"
+    return str(exc)
