@@ -83,6 +83,10 @@ def test_a_still_without_spacing_is_refused_before_detection_with_the_option_to_
         (["convert", "{tmp}/cine.xyz"], "cannot write '.xyz'"),
         # frames among a folder's own would mix into one unreadable series
         (["convert", "{tmp}/frames"], "frames: holds frames already (1 file)"),
+        # the results where the video's sidecar then went; a name with its own dot
+        (["replay", "--out", "{tmp}/r.mp4", "--json", "{tmp}/r.json"], "is both the video's"),
+        (["replay", "--out", "{tmp}/r.mkv"], "r.mkv: cannot encode video as '.mkv'"),
+        (["evaluate", "--truth", "{tmp}/frames", "--report", "{tmp}/frames"], "is both the truth"),
     ],
 )
 def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(
@@ -198,7 +202,8 @@ def test_evaluate_takes_the_spacing_a_truth_was_drawn_at_when_the_stills_have_no
     from vesselscope.annotations import Annotations, save_annotations
 
     cv2.imwrite(str(tmp_path / "0001.png"), np.full((64, 64), 90, np.uint8))
-    save_annotations(tmp_path / "0001.truth.json", Annotations(spacing_mm=(0.25, 0.25)))
+    truth = Annotations(spacing_mm=(0.25, 0.25), frames={0: []})  # a frame without vessels
+    save_annotations(tmp_path / "0001.truth.json", truth)
     assert main(["evaluate", str(tmp_path / "0001.png"), "--no-track"]) == 0
     captured = capsys.readouterr()
     assert "using the 0.25 x 0.25 mm of" in captured.err
@@ -212,6 +217,24 @@ def test_two_cines_sharing_a_truth_file_are_told_apart(tmp_path, capsys):
     assert "held the truth of x.dcm; it now holds that of" in capsys.readouterr().out
     assert main(["evaluate", dcm]) == 0
     assert "x.truth.json annotates x.mp4, not x.dcm" in capsys.readouterr().err
+
+
+def test_replay_makes_the_folders_its_outputs_go_in(tmp_path, capsys):
+    video, lines = tmp_path / "new" / "v.mp4", tmp_path / "other" / "r.jsonl"
+    assert (
+        main(
+            [
+                "replay",
+                "sim://femoral?frames=2&size=96,96",
+                "--out",
+                str(video),
+                "--json",
+                str(lines),
+            ]
+        )
+        == 0
+    )
+    assert video.stat().st_size > 0 and len(lines.read_text().splitlines()) == 2
 
 
 def test_an_interrupted_replay_leaves_no_output_that_looks_complete(tmp_path, monkeypatch, capsys):

@@ -271,8 +271,9 @@ def test_writer_refuses_frames_it_cannot_store(tmp_path, frames, message):
 
 
 def test_writer_reports_an_unwritable_path(tmp_path):
-    with pytest.raises(SourceError, match="cannot write"):
-        write_dicom(tmp_path / "missing" / "out.dcm", _frames())
+    (tmp_path / "a file").write_text("not a folder")
+    with pytest.raises(SourceError, match="out.dcm: cannot create its folder"):
+        write_dicom(tmp_path / "a file" / "out.dcm", _frames())
     with pytest.raises(SourceError, match="positive frame rate"):
         write_dicom(tmp_path / "out.dcm", _frames(), fps=0)
 

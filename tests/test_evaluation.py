@@ -107,11 +107,13 @@ def test_evaluation_counts_crop_accuracy_artery_vein_and_writes_an_offline_repor
     assert sweep["0.95"]["precision"] is None and sweep["0.95"]["f1"] == 0.0
     (tmp_path / "report").mkdir()
     (tmp_path / "report" / "worst_4.png").write_bytes(b"of an earlier report")
+    (tmp_path / "report" / "worst_case.png").write_bytes(b"the user's own")
     page = write_report(tmp_path / "report", evaluation, summary, [])
     text = page.read_text()
     assert "data:image/png;base64," in text and 'src="http' not in text
     assert json.loads((tmp_path / "report" / "metrics.json").read_text())["f1"] == summary["f1"]
     assert not (tmp_path / "report" / "worst_4.png").exists()
+    assert (tmp_path / "report" / "worst_case.png").exists()
     nothing = Evaluation(max_distance_mm=2.0)
     nothing.add(_result(0, [], []), [], SPACING)  # no vessel, none detected
     assert [nothing.summary()[k] for k in ("precision", "recall", "f1")] == [None, None, None]
@@ -205,6 +207,10 @@ def test_truth_that_cannot_be_the_recordings_is_refused_or_said(tmp_path):
     save_annotations(truth_file, Annotations(spacing_mm=SPACING, frames=frames))
     with pytest.warns(UserWarning, match=r"1 annotated frame\(s\) lie outside the recording's 9"):
         evaluate(_frames(9), Truth(truth_file), lambda _: _OneVesselDetector())
+    lost = tmp_path / "lost.json"  # every metric n/a, and the run said it passed
+    save_annotations(lost, Annotations(spacing_mm=SPACING, frames={999: []}))
+    with pytest.raises(SourceError, match="annotates none of the recording's 9 frames"):
+        evaluate(_frames(9), Truth(lost), lambda _: _OneVesselDetector())
     text = truth_file.read_text().replace('"index": 999', '"index": 0')
     truth_file.write_text(text)  # frame 0 twice: which is the truth?
     with pytest.raises(SourceError, match="frame 0 is listed twice"):

@@ -143,8 +143,10 @@ def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_pa
 
 
 def test_an_atomic_write_that_cannot_start_names_the_file_asked_for(tmp_path):
-    target = tmp_path / "no such folder" / "frame.png"
-    with pytest.raises(SourceError, match=r"frame.png: cannot write") as error, atomic_file(target):
+    (tmp_path / "a file").write_text("not a folder")
+    target = tmp_path / "a file" / "frame.png"
+    refused = pytest.raises(SourceError, match=r"frame.png: cannot create its folder")
+    with refused as error, atomic_file(target):
         pass
     assert error.value.path == str(target)  # not the hidden temporary beside it
 

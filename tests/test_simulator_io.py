@@ -144,7 +144,7 @@ def test_cli_simulate_writes_both_files(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert str(out) in printed and "clip.truth.json" in printed
     assert load_annotations(tmp_path / "clip.truth.json").spacing_mm == (0.3, 0.3)
-    assert "2 frames of 64x48" in printed
+    assert "2 frames of 48 x 64 px" in printed  # width x height, as info says it
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,8 @@ def _bench_pipeline(args: argparse.Namespace, frames: list) -> int:
     )
     report = bench_pipeline(frames, settings)
     if args.json:
-        print(json.dumps({"source": args.source, "stage": "pipeline", **report}, indent=1))
+        said = {"source": args.source, "stage": "pipeline", "tracking": settings.track}
+        print(json.dumps({**said, **report}, indent=1))
     else:
         print("\n".join(pipeline_lines(args.source, report)))
     return 0

@@ -89,8 +89,13 @@ def track_unless_stills(args: argparse.Namespace, source: Source) -> None:
     (independent_stills): tracked, the usgra-seg stills scored F1 0.00 instead of 0.74."""
     if not args.no_track and independent_stills(source):
         args.no_track = True
+        what = (
+            "is one image: it is"
+            if len(source) == 1
+            else "holds stills without a frame rate: each is"
+        )
         print(
-            f"vesselscope: note: {source.path} holds stills without a frame rate: each is "
-            'detected on its own, without tracking (a sidecar.json with "fps" makes them a cine)',
+            f"vesselscope: note: {source.path} {what} detected on its own, without tracking "
+            '(a sidecar.json with "fps" makes a folder of stills a cine)',
             file=sys.stderr,
         )

@@ -14,7 +14,7 @@ from vesselscope.commands.detector_args import (
     detector_settings_from_arguments,
     track_unless_stills,
 )
-from vesselscope.commands.output_paths import check_output_folder
+from vesselscope.commands.output_paths import check_apart, check_output_folder
 from vesselscope.commands.source_arg import (
     add_source_argument,
     open_source_argument,
@@ -63,6 +63,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.report:
         check_output_folder(args.report)
+        check_apart(
+            {
+                "the recording evaluated": args.source,
+                "the truth": args.truth,
+                "the report folder": args.report,
+            }
+        )
     with open_source_argument(args) as source:
         truth = _truth(args, source)
         _agree_on_spacing(args, source, truth)

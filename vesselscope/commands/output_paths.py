@@ -3,12 +3,12 @@ not run only to fail when it writes (a folder where a file should go, or the rev
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 from vesselscope.errors import SourceError
 from vesselscope.sources.image_folder import IMAGE_SUFFIXES
-from vesselscope.sources.sidecar import FOLDER_SIDECAR
 from vesselscope.writers import writes_folder
 
 
@@ -22,7 +22,7 @@ def check_output_file(path: str) -> None:
 def check_output_folder(path: str) -> None:
     target = Path(path)
     if target.exists() and not target.is_dir():
-        raise SourceError(path, "is a file; give a folder to write the report in")
+        raise SourceError(path, "is a file; give a folder")
     _check_parents(path, target)
 
 
@@ -34,7 +34,7 @@ def check_output_cine(path: str) -> None:
         return
     check_output_folder(path)
     target = Path(path)
-    if target.is_dir() and (images := [f for f in target.iterdir() if _holds_frames(f)]):
+    if target.is_dir() and (images := [f for f in target.iterdir() if _is_frame(f)]):
         raise SourceError(
             path,
             f"holds frames already ({len(images)} file{'s' * (len(images) != 1)}); give a new or "
@@ -42,8 +42,8 @@ def check_output_cine(path: str) -> None:
         )
 
 
-def _holds_frames(file: Path) -> bool:
-    return file.suffix.lower() in IMAGE_SUFFIXES or file.name == FOLDER_SIDECAR
+def _is_frame(file: Path) -> bool:
+    return file.suffix.lower() in IMAGE_SUFFIXES
 
 
 def _check_parents(path: str, target: Path) -> None:
@@ -60,3 +60,17 @@ def _check_parents(path: str, target: Path) -> None:
             except OSError as exc:
                 raise SourceError(path, f"cannot write in {folder}: {exc.strerror or exc}") from exc
             return
+
+
+def check_apart(paths: dict[str, str | None]) -> None:
+    """Outputs and inputs by role ("the results", "the recording replayed"...), none of them
+    the same file: `replay X --json X` overwrote the recording, and `--out r.mp4 --json r.json`
+    wrote the results where the video's sidecar then went."""
+    seen: dict[str, str] = {}
+    for role, path in paths.items():
+        if path is None or "://" in path:
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise SourceError(path, f"is both {seen[key]} and {role}; give them different names")
+        seen[key] = role

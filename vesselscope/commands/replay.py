@@ -15,7 +15,7 @@ from vesselscope.commands.detector_args import (
     detector_from_arguments,
     track_unless_stills,
 )
-from vesselscope.commands.output_paths import check_output_file
+from vesselscope.commands.output_paths import check_apart, check_output_file
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
 from vesselscope.detection.results import STATES
 from vesselscope.errors import SourceError
@@ -40,11 +40,22 @@ def run(args: argparse.Namespace) -> int:
     from vesselscope.evaluation.metrics import percentiles
     from vesselscope.evaluation.overlay import render_overlay, square_pixels
     from vesselscope.writers.atomic import atomic_file
-    from vesselscope.writers.video import atomic_video
+    from vesselscope.writers.video import atomic_video, video_suffix
 
-    for path in (args.out, args.json):
+    sidecar = str(Path(args.out).with_suffix(".json")) if args.out else None
+    for path in (args.out, sidecar, args.json):
         if path:
             check_output_file(path)
+    if args.out:
+        video_suffix(Path(args.out))
+    check_apart(
+        {
+            "the recording replayed": args.source,
+            "the video": args.out,
+            "the video's sidecar": sidecar,
+            "the results": args.json,
+        }
+    )
     # Both outputs are moved into place only when the whole replay succeeded: one that fails
     # or is interrupted (Ctrl+C) leaves no video or results file that looks complete.
     with open_source_argument(args, detecting=True) as source, contextlib.ExitStack() as outputs:
@@ -108,7 +119,7 @@ def _readable(source: Source) -> Iterator[Frame | None]:
 def _print_summary(path, detector, vessel_counts, states, timings, percentiles) -> None:  # noqa: ANN001
     frames = len(vessel_counts)
     total = percentiles(timings["total"])
-    print(f"\nreplayed {frames} frames of {path}")
+    print(f"\nreplayed {frames} frame{'s' * (frames != 1)} of {path}")
     print(f"device: {detector.device}; classifier: {detector.provider}")
     if frames:
         print(f"vessels per frame: {sum(vessel_counts) / frames:.2f} (max {max(vessel_counts)})")

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from vesselscope.commands.arg_types import within
-from vesselscope.commands.output_paths import check_output_cine
+from vesselscope.commands.output_paths import check_output_cine, check_output_file
 from vesselscope.simulator.cine import MAX_PIXELS, write_simulation
 from vesselscope.simulator.presets import PRESETS
 
@@ -18,11 +18,13 @@ def _size(text: str) -> tuple[int, int]:
     try:
         rows, cols = (int(parts[0]),) * 2 if len(parts) == 1 else (int(parts[0]), int(parts[1]))
     except (ValueError, IndexError):
-        raise argparse.ArgumentTypeError(f"size must be N or ROWSxCOLS, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"size must be N, ROWSxCOLS or ROWS,COLS, got {text!r}"
+        ) from None
     if len(parts) > 2 or rows < 16 or cols < 16 or rows * cols > MAX_PIXELS:
         raise argparse.ArgumentTypeError(
-            f"size must be N or ROWSxCOLS, at least 16x16 and {MAX_PIXELS} pixels at most, "
-            f"got {text!r}"
+            f"size must be N, ROWSxCOLS or ROWS,COLS, at least 16x16 and {MAX_PIXELS} pixels "
+            f"at most, got {text!r}"
         )
     return rows, cols
 
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from vesselscope.simulator import truth_path
 
     check_output_cine(args.out)
+    check_output_file(str(truth_path(Path(args.out))))
     # cine.dcm and cine.mp4 share cine.truth.json: say when another cine's truth is replaced
     existing = truth_path(Path(args.out))
     try:
@@ -71,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     )
     elapsed = time.perf_counter() - started
     rows, cols = args.size
-    print(f"wrote {cine} ({args.frames} frames of {rows}x{cols}, {args.preset}, seed {args.seed})")
+    # width x height, as `info` and image tools say a size
+    what = f"{args.frames} frames of {cols} x {rows} px, {args.preset}, seed {args.seed}"
+    print(f"wrote {cine} ({what})")
     print(f"wrote {truth} in {elapsed:.1f} s")
     return 0

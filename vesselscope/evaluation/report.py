@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -24,7 +25,8 @@ def write_report(
     """metrics.json, pr_curve.png, latency.png, worst_*.png and report.html into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("worst_*.png"):  # a report written here before, of another run
-        stale.unlink()
+        if re.fullmatch(r"worst_\d+\.png", stale.name):  # ours only, not worst_case.png
+            stale.unlink()
     (folder / "metrics.json").write_text(json.dumps(summary, indent=1))
     images = {
         "pr_curve.png": _pr_curve(folder / "pr_curve.png", summary),
@@ -55,7 +57,7 @@ def _pr_curve(path: Path, summary: dict) -> str:
         if round(t * 100) % 20 == 0:
             axis.annotate(f"{t:.1f}", (r, p), textcoords="offset points", xytext=(4, 4))
     axis.set(xlabel="recall", ylabel="precision", xlim=(0, 1.02), ylim=(0, 1.02))
-    axis.set_title("Candidates over the decision threshold (classifier alone)")
+    axis.set_title("Candidates at each threshold (classifier alone)")
     axis.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)

@@ -82,8 +82,8 @@ class Truth:
 
     def check_fits(self, frame_count: int) -> None:
         """Refuse masks that label structures but never the vessel label (a wrong --mask-label
-        scored F1 1.00 on nothing; masks of background alone are frames without vessels);
-        warn of annotated frames past the recording's end."""
+        scored F1 1.00 on nothing; masks of background alone are frames without vessels) and
+        annotations of none of the recording's frames; warn of annotated frames past its end."""
         if self._annotations is None and self._masks:
             labels: set[int] = set()
             for mask in self._masks:
@@ -97,8 +97,15 @@ class Truth:
                     f"no mask holds label {self.mask_label} (labels in the masks: {found}); "
                     "give the vessels' label with --mask-label",
                 )
-        annotated = self._annotations.frames if self._annotations is not None else {}
+        if self._annotations is None:
+            return
+        annotated = self._annotations.frames
         beyond = sorted(i for i in annotated if not 0 <= i < frame_count)
+        if len(beyond) == len(annotated):  # every metric would read n/a, and the run "pass"
+            some = f" (its first: frame {beyond[0]})" if beyond else ""
+            raise SourceError(
+                self.name, f"annotates none of the recording's {frame_count} frames{some}"
+            )
         if beyond:
             warnings.warn(
                 f"{self.name}: {len(beyond)} annotated frame(s) lie outside the recording's "

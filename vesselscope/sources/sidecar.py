@@ -48,12 +48,9 @@ class Sidecar:
             )
 
 
-FOLDER_SIDECAR = "sidecar.json"  # a folder's own, inside it
-
-
 def sidecar_candidates(source: Path) -> list[Path]:
     if source.is_dir():
-        return [source / FOLDER_SIDECAR, source.with_name(source.name + ".json")]
+        return [source / "sidecar.json", source.with_name(source.name + ".json")]
     return [source.with_suffix(".json"), source.with_name(source.name + ".json")]
 
 

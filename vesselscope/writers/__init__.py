@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vesselscope.errors import SourceError
 from vesselscope.frame import Frame
+from vesselscope.writers.atomic import make_parent
 
 # Every writer has the signature write(path, frames, *, fps=None) -> Path; spacing and
 # timestamps come from the Frames themselves.
@@ -30,10 +31,7 @@ def write_cine(
     """Write frames to `path`: .mha/.mhd, .dcm, .mp4/.avi, or a folder (no extension) of PNGs."""
     target = Path(path)
     writer = _FOLDER_WRITER if writes_folder(target) else _BY_SUFFIX[target.suffix.lower()]
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SourceError(target, f"cannot create its folder: {exc.strerror or exc}") from exc
+    make_parent(target, target)
     module_name, function_name = writer.split(":")
     write: Writer = getattr(importlib.import_module(module_name), function_name)
     return write(target, frames, fps=fps)
@@ -44,10 +42,10 @@ def writes_folder(path: str | os.PathLike[str]) -> bool:
     an extension it cannot write."""
     target = Path(path)
     suffix = target.suffix.lower()
+    if os.fspath(path).endswith(("/", os.sep)) or suffix == "" or target.is_dir():
+        return True  # "run.v2/" names a folder, whatever its dot
     if suffix in _BY_SUFFIX:
         return False
-    if suffix == "" or target.is_dir():
-        return True
     known = ", ".join(sorted(_BY_SUFFIX))
     raise SourceError(target, f"cannot write '{suffix}' (known: {known}, or a folder)")
 

@@ -25,6 +25,7 @@ def atomic_file(path: Path, *, durable: bool = False) -> Iterator[BinaryIO]:
         with _opened(path, path) as handle:
             yield handle
         return
+    make_parent(target, path)
     temporary = target.with_name(f".{target.name}.tmp")
     try:
         with _opened(temporary, path) as handle:
@@ -43,11 +44,19 @@ def replaceable(path: Path) -> Path | None:
     /dev/null became a file of results (as root) and a named pipe's reader got nothing."""
     try:
         mode = os.stat(path).st_mode  # through links
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a new file, perhaps in new folders
         return Path(path)
     if not stat.S_ISREG(mode):
         return None
     return Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+
+
+def make_parent(target: Path, asked: Path) -> None:
+    """The folders above `target` that are missing (replay --out new/v.mp4)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SourceError(asked, f"cannot create its folder: {exc.strerror or exc}") from exc
 
 
 def _opened(path: Path, asked: Path) -> BinaryIO:

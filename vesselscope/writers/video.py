@@ -14,7 +14,7 @@ from vesselscope.errors import SourceError
 from vesselscope.frame import Frame, Spacing
 from vesselscope.sources.base import DEFAULT_FPS
 from vesselscope.sources.color import to_uint8
-from vesselscope.writers.atomic import replaceable
+from vesselscope.writers.atomic import make_parent, replaceable
 from vesselscope.writers.geometry import consistent_frames, write_sidecar
 
 # mp4v (MPEG-4 part 2) is what the OpenCV wheels can always encode; MJPG for avi.
@@ -103,6 +103,7 @@ def atomic_video(path: str | Path, **recorder: object) -> Iterator[VideoRecorder
         with VideoRecorder(path, **recorder) as video:  # type: ignore[arg-type]
             yield video
         return
+    make_parent(target, path)
     partial = target.with_name(f".{target.stem}.partial{target.suffix}")
     video = VideoRecorder(partial, **recorder)  # type: ignore[arg-type]
     try:
