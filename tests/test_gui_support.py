@@ -49,11 +49,13 @@ class FakeDetector:
         self.settings = settings
         self.threshold = settings.threshold if settings.threshold is not None else 0.5
         self.resets = 0
+        self.renumbered = 0  # resets for another source
         self.processed: list[int] = []
         self.restored: list[int] = []  # the snapshots restored, in order
 
-    def reset(self) -> None:
+    def reset(self, renumber: bool = False) -> None:
         self.resets += 1
+        self.renumbered += renumber
 
     def tracks_snapshot(self) -> int:
         return len(self.processed)  # stands for the tracks after that many frames

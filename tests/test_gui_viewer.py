@@ -322,3 +322,4 @@ def test_another_source_opened_starts_without_the_tracks_of_the_last(qtbot, tmp_
     open_and_wait(qtbot, window, other)
     qtbot.waitUntil(lambda: detector.processed[-1] == 0)
     assert detectors[-1] is detector and detector.resets == resets + 1
+    assert detector.renumbered == 2  # its vessels numbered from 1, as a replay of it numbers them

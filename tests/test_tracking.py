@@ -42,8 +42,13 @@ def test_after_a_reset_the_start_rule_applies_again():
     for i in range(4):
         tracker.update(i / 30, [], SPACING)
     assert tracker.update(4 / 30, [_vessel(100, 80)], SPACING) == []
-    tracker.reset()  # a jump in a recording
-    assert len(tracker.update(5 / 30, [_vessel(100, 80)], SPACING)) == 1
+    tracker.reset()  # a jump in a recording: numbers go on
+    assert [v.track_id for v in tracker.update(5 / 30, [_vessel(100, 80)], SPACING)] == [1]
+    tracker.update(6 / 30, [_vessel(300, 80)], SPACING)
+    tracker.reset()
+    assert [v.track_id for v in tracker.update(7 / 30, [_vessel(300, 80)], SPACING)] == [2]
+    tracker.reset(renumber=True)  # another source: from #1 again
+    assert [v.track_id for v in tracker.update(8 / 30, [_vessel(300, 80)], SPACING)] == [1]
 
 
 def test_a_single_false_detection_is_never_shown_beyond_its_own_frame():
@@ -110,6 +115,11 @@ def test_a_weak_candidate_that_fits_keeps_a_confirmed_track_on_screen():
     assert kept.track_id == 1 and kept.state == "kept" and kept.score == 0.3
     [accepted] = tracker.update(1.0 + 1 / 30, [_vessel(101, 100)], SPACING, weak=weak)
     assert accepted.state == "detected"
+    # one the classifier accepted, left over as a duplicate of another, is not "kept" (QA saw
+    # "Vessel 0.81 (kept)" at a threshold of 0.7)
+    duplicate = [_vessel(102, 100, score=0.81)]
+    [refreshed] = tracker.update(1.1, [], SPACING, weak=duplicate, threshold=0.7)
+    assert refreshed.state == "detected" and refreshed.score == 0.81
 
 
 def test_weak_candidates_that_do_not_fit_are_ignored():

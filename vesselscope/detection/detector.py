@@ -57,9 +57,10 @@ class Detector:
     def provider(self) -> str:
         return self.classifier.provider if self.classifier else "none (no model)"
 
-    def reset(self) -> None:
-        """Forget tracks, e.g. after seeking in a cine."""
-        self.tracker.reset()
+    def reset(self, renumber: bool = False) -> None:
+        """Forget tracks, e.g. after seeking in a cine; `renumber` for another source, whose
+        vessels are numbered from 1 (as a replay or an export of it numbers them)."""
+        self.tracker.reset(renumber)
 
     def tracks_snapshot(self) -> object:
         """The tracks as they are now, for restore_tracks()."""
@@ -99,6 +100,7 @@ class Detector:
                 spacing,
                 weak=rejected,
                 follower=EdgeFollower(self.search, frame),
+                threshold=self.threshold,
             )
             if self.settings.track
             else accepted

@@ -104,7 +104,9 @@ class Session:
         self.close()
         self._before = None
         if self.detector is not None:
-            self.detector.reset()  # another source's tracks would be predicted over this one
+            # another source's tracks would be predicted over this one, and its vessels
+            # numbered on from the last one's
+            self.detector.reset(renumber=True)
         self.rate_in.reset()
         self.rate_out.reset()
         self.dropped, self._told_spacing = 0, False

@@ -69,10 +69,14 @@ class VesselTracker:
         self._last_time: float | None = None
         self._frames = 0  # since the last reset
 
-    def reset(self) -> None:
+    def reset(self, renumber: bool = False) -> None:
+        """Forget the tracks; `renumber`: the next vessel shown is #1 again (another source),
+        else numbers go on (a jump in the same one, whose earlier vessels had theirs)."""
         self._tracks.clear()
         self._last_time = None
         self._frames = 0
+        if renumber:
+            self._next_id = 1
 
     def snapshot(self) -> Any:
         """The tracks as they are now (ids, filters, label histories), for restore()."""
@@ -90,10 +94,12 @@ class VesselTracker:
         spacing: tuple[float, float],
         weak: list[Vessel] | None = None,
         follower: Follower | None = None,
+        threshold: float = 1.0,
     ) -> list[Vessel]:
-        """Feed one frame's accepted detections, and optionally its rejected candidates (`weak`,
+        """Feed one frame's accepted detections, and optionally its other candidates (`weak`,
         see keep_score) and a follower for confirmed tracks they leave out (see follow_frames);
-        returns the confirmed vessels to show."""
+        returns the confirmed vessels to show. A track a weak candidate scored under
+        `threshold` (the classifier's) keeps is shown as "kept"."""
         dt = 0.0 if self._last_time is None else time_s - self._last_time
         if not 0 <= dt <= self.settings.max_gap_s:  # rewound, or a gap: see max_gap_s
             self.reset()
@@ -106,7 +112,7 @@ class VesselTracker:
             self._tracks[track_index].hit(detections[detection_index], time_s)
         matched_tracks = {t for t, _ in matches}
         for track_index, vessel in self._refresh_with_weak(predicted, matched_tracks, weak or []):
-            self._tracks[track_index].hit(vessel, time_s, weak=True)
+            self._tracks[track_index].hit(vessel, time_s, weak=vessel.score < threshold)
             matched_tracks.add(track_index)
         if follower is not None and self.settings.follow_frames > 0:
             matched_tracks |= self._follow(follower, matched_tracks, spacing, time_s)
