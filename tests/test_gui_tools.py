@@ -267,6 +267,9 @@ def test_annotation_edits_undo_and_redo_on_the_frame_they_were_made(qtbot, tmp_p
     # the new one takes the label last chosen (vein): choosing a label is no edit to undo
     assert [e.label for e in s.annotations.vessels(0)] == ["artery", "vein"]
     drag(window.view, (35, 18), (35, 18))  # a click on the round handle: no edit to undo
+    items = [i for i in window.view.annotations.childItems() if isinstance(i, AnnotationItem)]
+    shown = next(i.ellipse for i in items if i.number == 0)
+    assert shown == s.annotations.vessels(0)[0]  # nor one shown that is not stored
     window.actions["undo"].trigger()
     assert "Undid: drew an ellipse" in window.status.message.text()
     window.actions["tool_distance"].trigger()  # measuring: Ctrl+Z is not for annotations

@@ -210,6 +210,7 @@ def test_demo_button_and_drag_and_drop_open_sources(qtbot, tmp_path, cine, monke
     demo = write_test_cine(tmp_path, frames=3, name="demo.mha")
     monkeypatch.setattr(vesselscope.simulator, "demo_cine_path", lambda: demo)  # no simulating
     window = make_window(qtbot, tmp_path)
+    window.state.preset = "carotid"  # the user's own choice
     window.start_page.buttons["demo"].click()
     qtbot.waitUntil(lambda: window.state.source is not None, timeout=5000)
     assert window.state.source.path == str(demo) and window.windowTitle().startswith("demo.mha")
@@ -229,6 +230,7 @@ def test_demo_button_and_drag_and_drop_open_sources(qtbot, tmp_path, cine, monke
     )
     window.dropEvent(drop)
     qtbot.waitUntil(lambda: window.state.source.path == str(cine), timeout=5000)
+    assert window.state.preset == "carotid"  # the user's again, for their own recording
     window.open_path(str(cine), 0.25)  # File > Pixel spacing reopens with the value given
     qtbot.waitUntil(
         lambda: window.state.source.spacing_mm == (0.25, 0.25) and window.state.frame is not None,

@@ -116,6 +116,7 @@ class _Handle(QGraphicsItem):
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         event.accept()  # the drag is ours, not the ellipse's (which would move)
+        self._pressed = self.owner.ellipse
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         layer = self.owner.parentItem()
@@ -123,10 +124,13 @@ class _Handle(QGraphicsItem):
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         # A click that did not move the mouse is no edit: the handle's centre is not exactly
-        # under the pointer, and reshaping to it changed the ellipse by a fraction of a pixel.
-        if event.screenPos() != event.buttonDownScreenPos(Qt.MouseButton.LeftButton):
-            self.mouseMoveEvent(event)
-            self.owner.commit()
+        # under the pointer, and reshaping to it changed the ellipse by a fraction of a pixel
+        # (shown, and committed by the next edit, as QA found). It is shown as it was.
+        if event.screenPos() == event.buttonDownScreenPos(Qt.MouseButton.LeftButton):
+            self.owner.show_ellipse(self._pressed)
+            return
+        self.mouseMoveEvent(event)
+        self.owner.commit()
 
 
 def draw_annotations(

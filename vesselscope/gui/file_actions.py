@@ -6,6 +6,7 @@ drag and drop call those); the dialog methods only ask for the path first.
 from __future__ import annotations
 
 import copy
+import os
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from vesselscope.gui.settings_store import SettingsStore
 from vesselscope.gui.state import ViewerState
 from vesselscope.simulator import truth_path
 from vesselscope.simulator.demo import DEMO as DEMO_CINE
+from vesselscope.simulator.demo import DEMO_NAME, cache_dir
 
 RECORDINGS = (
     "Recordings (*.dcm *.dicom *.mha *.mhd *.mp4 *.avi *.mov *.mkv *.png *.jpg *.tif);;All (*)"
@@ -55,6 +57,7 @@ class FileActions(QObject):
         super().__init__(window)
         self.window, self.state, self.controller, self.store = window, state, controller, store
         self.export: CineExport | None = None
+        self._preset_before_demo: str | None = None  # see _preset_for
         self.progress: QProgressDialog | None = None
         # the annotations as last saved, loaded or opened empty: what is on screen may differ
         self._saved_json: dict = state.annotations.to_json()
@@ -112,20 +115,34 @@ class FileActions(QObject):
             self.open_path(uri.strip())
 
     def open_path(self, path: str, spacing_mm: float | Spacing | None = None) -> None:
-        self._say(f"Opening {path}…")
+        self._say(f"Opening {path}{self._preset_for(path)}…")
         self.controller.open(path, spacing_mm)
 
     def open_demo(self) -> None:
         if not self.may_discard_annotations("Opening the demo cine"):
             return
-        # the demo is a femoral cine: detected with its own preset, as `vesselscope demo`
-        # does (the general preset outlined its vein in two parts)
-        self.state.preset = preset = DEMO_CINE["preset"]
+        self._preset_for(DEMO)
         self._say(
-            f"Opening the demo cine with the {preset} preset (simulated on first use, a few "
-            "seconds)…"
+            f"Opening the demo cine with the {self.state.preset} preset (simulated on first "
+            "use, a few seconds)…"
         )
         self.controller.open(DEMO)
+
+    def _preset_for(self, path: str) -> str:
+        """The demo is a femoral cine, detected with its own preset as `vesselscope demo` does
+        (the general preset outlined its vein in two parts); the preset the user had comes
+        back for the next source, unless they chose another meanwhile. What it said, if any."""
+        demo = DEMO_CINE["preset"]
+        if path == DEMO or _same_file(path, cache_dir() / DEMO_NAME):
+            if self.state.preset != demo:
+                self._preset_before_demo = self.state.preset
+                self.state.preset = demo
+            return ""
+        before, self._preset_before_demo = self._preset_before_demo, None
+        if before is not None and self.state.preset == demo:
+            self.state.preset = before
+            return f" (preset {before} again, after the demo's {demo})"
+        return ""
 
     def spacing_dialog(self) -> None:
         if self.state.source is None:
@@ -274,3 +291,7 @@ class FileActions(QObject):
         )
         if path:
             self.state.model = path  # checked against its card by the worker
+
+
+def _same_file(path: str, other: Path) -> bool:
+    return "://" not in path and os.path.realpath(path) == os.path.realpath(other)
