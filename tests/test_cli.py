@@ -332,5 +332,5 @@ def test_a_full_disk_part_way_is_one_line_and_leaves_nothing(tmp_path, monkeypat
     out = ["--out", str(tmp_path / "a.mp4"), "--json", str(tmp_path / "a.jsonl")]
     assert main(["replay", "sim://femoral?frames=8&size=96,96", *out]) == 2
     err = capsys.readouterr().err
-    assert "vesselscope: error: No space left on device while writing the output" in err
+    assert "vesselscope: error: No space left on device (while writing the output)" in err
     assert list(tmp_path.iterdir()) == []

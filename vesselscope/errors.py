@@ -28,7 +28,7 @@ class SpacingUnknownWarning(UserWarning):
 # shown as one line naming the file or option, not as a bug. Listed by module and name, so the
 # check imports nothing: an error of a module never imported cannot have been raised.
 # Raised by a write or a close without the file's name (a full disk found at a buffer's
-# flush); the writers remove what they left half-written, and the message says what happened.
+# flush): the disk, not a bug; the atomic writers (atomic.py) leave nothing half-written.
 _DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS)
 
 _USER_ERRORS = (
@@ -54,5 +54,5 @@ def is_user_error(exc: BaseException) -> bool:
 def describe_user_error(exc: BaseException) -> str:
     """The one line a user is shown for an error is_user_error accepts."""
     if isinstance(exc, OSError) and exc.filename is None and exc.errno in _DISK_ERRORS:
-        return f"{exc.strerror} while writing the output; the files begun were removed"
+        return f"{exc.strerror} (while writing the output)"
     return str(exc)
