@@ -66,6 +66,12 @@ def test_replay_writes_annotated_video_and_json_lines(tmp_path, capsys):
     assert shown > 0 and set(states) <= set(STATES)
     assert "outlines: " + ", ".join(f"{states[s] / shown:.0%} {s}" for s in STATES) in text
     assert len(open_source(out)) == 12
+    # candidates are no vessels shown: no state to read as "detected", but whether they passed
+    candidates = [c for r in records for c in r["candidates"]]
+    assert candidates and all("state" not in c and "track" not in c for c in candidates)
+    assert all(
+        c["accepted"] == (c["score"] >= r["threshold"]) for r in records for c in r["candidates"]
+    )
 
 
 def test_evaluate_against_simulated_truth_writes_the_report(tmp_path, capsys):

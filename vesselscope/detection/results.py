@@ -86,12 +86,21 @@ class FrameResult:
     def rejected(self) -> tuple[Vessel, ...]:
         return tuple(c for c in self.candidates if c.score < self.threshold)
 
+    def _candidate_json(self, candidate: Vessel) -> dict:
+        """A candidate is no tracked vessel: its score and whether it passed the threshold,
+        without the track, label and state a vessel shown has (a rejected one read
+        "state": "detected")."""
+        fields = candidate.to_json()
+        for vessel_only in ("track", "label", "label_confidence", "state"):
+            del fields[vessel_only]
+        return {**fields, "accepted": candidate.score >= self.threshold}
+
     def to_json(self) -> dict:
         return {
             "frame": self.frame_index,
             "timestamp_s": round(self.timestamp_s, 6),
             "vessels": [v.to_json() for v in self.vessels],
-            "candidates": [c.to_json() for c in self.candidates],
+            "candidates": [self._candidate_json(c) for c in self.candidates],
             "threshold": self.threshold,
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
         }
