@@ -52,6 +52,22 @@ def test_a_warm_up_leaves_no_trace_in_the_tracks():
     assert sorted(v.track_id for v in first.vessels)[:1] == [1]  # numbered from 1, not 3
 
 
+def test_an_outline_predicted_out_of_the_frame_is_not_shown(monkeypatch):
+    """With frames skipped under load, a vessel's velocity carried its predicted outline to
+    x = 531 of a 512-pixel image, where nothing in the frame supported it."""
+    from vesselscope.detection.results import Vessel
+
+    source = open_source(CINE)  # 160 x 160 px
+    detector = Detector(DetectorSettings(preset="femoral"))
+    spacing = source[0].spacing_mm
+    gone = Vessel(171.0, 80.0, 20, 15, 0.0, 0.6, spacing, 3, "vein", 0.8, state="predicted")
+    near = Vessel(150.0, 80.0, 20, 15, 0.0, 0.6, spacing, 4, "vein", 0.8, state="predicted")
+    seen = Vessel(171.0, 40.0, 20, 15, 0.0, 0.9, spacing, 5, "artery", 0.8)  # cut by the edge
+    monkeypatch.setattr(detector.tracker, "update", lambda *a, **k: [gone, near, seen])
+    result = detector.process(source[0])
+    assert [v.track_id for v in result.vessels] == [4, 5]
+
+
 def test_replay_writes_annotated_video_and_json_lines(tmp_path, capsys):
     out, lines = tmp_path / "annotated.mp4", tmp_path / "results.jsonl"
     code = main(["replay", CINE, "--out", str(out), "--json", str(lines), "--preset", "femoral"])

@@ -105,6 +105,7 @@ class Detector:
             if self.settings.track
             else accepted
         )
+        vessels = [v for v in vessels if v.state != "predicted" or _in_view(v, frame)]
         done = time.perf_counter()
         return FrameResult(
             frame_index=frame.index,
@@ -141,6 +142,14 @@ def _load_classifier(model: str | os.PathLike[str] | None):  # noqa: ANN202 - op
         )
         return None
     return VesselClassifier(model)
+
+
+def _in_view(vessel: Vessel, frame: Frame) -> bool:
+    """Whether a vessel's centre lies in the frame. An outline the filter alone placed, with
+    no evidence in this frame, is not shown once it has left it: with frames skipped under
+    load, one was carried by its velocity to x = 531 of a 512-pixel image."""
+    rows, cols = frame.shape
+    return 0 <= vessel.cx < cols and 0 <= vessel.cy < rows
 
 
 def _vessel(candidate: Candidate, score: float) -> Vessel:
