@@ -334,3 +334,23 @@ def test_a_full_disk_part_way_is_one_line_and_leaves_nothing(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert "vesselscope: error: No space left on device (while writing the output)" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_that_is_no_file_is_written_through_wherever_it_lies(tmp_path, monkeypatch):
+    """replay --json /dev/stdout: a user who may not write in /dev was refused, although the
+    results go into the stream, not beside it."""
+    import os
+    import tempfile
+
+    from vesselscope.commands.output_paths import check_output_file
+    from vesselscope.errors import SourceError
+
+    def no_writing_here(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise PermissionError(13, "Permission denied")
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_writing_here)  # the folder is not ours
+    check_output_file(str(pipe))  # written through: no temporary file beside it
+    with pytest.raises(SourceError, match="cannot write in"):
+        check_output_file(str(tmp_path / "results.jsonl"))

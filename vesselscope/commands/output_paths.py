@@ -16,7 +16,10 @@ def check_output_file(path: str) -> None:
     target = Path(path)
     if target.is_dir():
         raise SourceError(path, "is a folder; give the name of a file to write")
-    _check_parents(path, target)
+    if target.exists() and not target.is_file():
+        return  # a device or a pipe (/dev/stdout) is written through, not beside (atomic.py)
+    # a link's file is replaced beside the file it names, wherever that is
+    _check_parents(path, Path(os.path.realpath(target)))
 
 
 def check_output_folder(path: str) -> None:
