@@ -254,16 +254,15 @@ def test_annotation_edits_undo_and_redo_on_the_frame_they_were_made(qtbot, tmp_p
     assert (s.annotations.vessels(0)[0].cx, s.annotations.vessels(0)[0].cy) == (20, 15)
     window.actions["undo"].trigger()  # the drawing
     assert 0 not in s.annotations.frames and not window.files.unsaved_annotations()
-    window.actions["undo"].trigger()
-    assert "Nothing to undo" in window.status.message.text()
+    assert not window.actions["undo"].isEnabled()  # nothing left to undo
     window.actions["redo"].trigger()
     window.actions["redo"].trigger()
     assert (s.annotations.vessels(0)[0].cx, s.annotations.vessels(0)[0].cy) == pytest.approx(
         (25, 18), abs=0.1
     )
+    assert window.actions["redo"].isEnabled()
     drag(window.view, (2, 40), (12, 46))  # a new edit: what was undone can no longer be redone
-    window.actions["redo"].trigger()
-    assert "Nothing to redo" in window.status.message.text()
+    assert not window.actions["redo"].isEnabled()
     # the new one takes the label last chosen (vein): choosing a label is no edit to undo
     assert [e.label for e in s.annotations.vessels(0)] == ["artery", "vein"]
     drag(window.view, (35, 18), (35, 18))  # a click on the round handle: no edit to undo

@@ -38,6 +38,12 @@ class AnnotationHistory:
         del self._done[:-LIMIT]
         self._undone.clear()  # a new edit ends what could be redone
 
+    def can_undo(self, annotations: Annotations) -> bool:
+        return bool(self._done) and self._done[-1].annotations is annotations
+
+    def can_redo(self, annotations: Annotations) -> bool:
+        return bool(self._undone) and self._undone[-1].annotations is annotations
+
     def undo(self, annotations: Annotations) -> Change | None:
         """Put back the last edit made in `annotations`; the change, or None if none is left."""
         return self._move(annotations, self._done, self._undone, lambda c: c.before)

@@ -20,8 +20,6 @@ TOOLS = {
     "tool_annotate": "annotate",
 }
 RECORDING_ONLY = ("play", "tool_annotate", "copy_next")
-# Only while annotating: Ctrl+Z while measuring must not undo an annotation on another frame.
-ANNOTATING_ONLY = ("undo", "redo")
 STEPS = ("step_back", "step_forward")  # through a recording, or a frozen stream's cine buffer
 NEEDS_SOURCE = ("export_png", "export_mp4", "spacing", "save_annotations", "load_annotations")
 
@@ -76,6 +74,8 @@ def bind_actions(window: MainWindow) -> None:
 
 
 def _follow(window: MainWindow, name: str) -> None:
+    # Undo and redo only while annotating (Ctrl+Z while measuring must not undo an annotation
+    # on another frame), and only with an edit to take back or make again.
     a, s = window.actions, window.state
     live = s.source is not None and s.source.live
     if name in TOGGLES:
@@ -90,9 +90,11 @@ def _follow(window: MainWindow, name: str) -> None:
         a["freeze"].setChecked(s.frozen)
         for action in STEPS:
             a[action].setEnabled(s.source is not None and (not live or s.frozen))
-    if name in ("source", "tool"):
-        for action in ANNOTATING_ONLY:
-            a[action].setEnabled(s.source is not None and not live and s.tool == "annotate")
+    if name in ("source", "tool", "annotations"):
+        annotating = s.source is not None and not live and s.tool == "annotate"
+        history = s.annotation_history
+        a["undo"].setEnabled(annotating and history.can_undo(s.annotations))
+        a["redo"].setEnabled(annotating and history.can_redo(s.annotations))
     if name == "source":
         for action in RECORDING_ONLY:
             a[action].setEnabled(s.source is not None and not live)
@@ -127,8 +129,7 @@ def undo(window: MainWindow, redo: bool) -> None:
     """Undo (or redo) the last annotation edit, showing the frame it was made on."""
     s = window.state
     change = (annotation_edits.redo if redo else annotation_edits.undo)(s)
-    if change is None:
-        window.status.say(f"Nothing to {'redo' if redo else 'undo'} in the annotations")
+    if change is None:  # the action is disabled then; a queued second press may still come
         return
     window.status.say(f"{'Redid' if redo else 'Undid'}: {change.what} (frame {change.frame + 1})")
     if s.frame is not None and s.frame.index != change.frame:
