@@ -19,6 +19,7 @@ from vesselscope.commands.arg_types import spacing_mm, within
 from vesselscope.commands.detector_args import (
     add_preset_device_model,
     add_threshold_and_tracking,
+    detector_settings_from_arguments,
     track_unless_stills,
 )
 from vesselscope.errors import SourceError
@@ -108,16 +109,8 @@ def _frames(args: argparse.Namespace) -> list:
 
 def _bench_pipeline(args: argparse.Namespace, frames: list) -> int:
     from vesselscope.detection.bench import bench_pipeline, pipeline_lines
-    from vesselscope.detection.detector import DetectorSettings
 
-    settings = DetectorSettings(
-        preset=args.preset,
-        device=args.device,
-        model=args.model,
-        threshold=args.threshold,
-        top_k=args.top_k,
-        track=not args.no_track,
-    )
+    settings = detector_settings_from_arguments(args)
     report = bench_pipeline(frames, settings)
     if args.json:
         said = {"source": args.source, "stage": "pipeline", "tracking": settings.track}
