@@ -170,6 +170,25 @@ def test_pulsating_round_vessel_is_an_artery_and_squashed_oval_is_a_vein():
     assert label == "vein" and confidence > 0.5
 
 
+def _with_misfits(t, a, b, rng, share=0.2):
+    """Single frames where the fit jumped to a smaller, flatter neighbouring shape, as the
+    search's steps of size and flattening make it do on a noisy frame."""
+    jumps = rng.random(t.shape) < share
+    return t, np.where(jumps, a * 0.85 / np.sqrt(0.7), a), np.where(jumps, b * 0.85, b)
+
+
+def test_single_misfit_frames_do_not_turn_an_artery_into_a_vein():
+    """Seen on simulated forearm cines (seeds 3, 5, 7, 8): the artery's fit jumped to a smaller,
+    flatter shape now and then, which read as deformation, and the artery was called a vein."""
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        t, a, b = _with_misfits(*_signal(pulse=0.04, ratio=0.9), rng)
+        label, confidence = label_track(t, a + rng.normal(0, 0.03, a.shape), b)
+        assert label == "artery" and confidence > 0.5, seed
+        t, a, b = _with_misfits(*_signal(pulse=0.0, ratio=0.5, squash=0.4), rng)
+        assert label_track(t, a, b)[0] == "vein", seed
+
+
 def test_weak_evidence_gives_no_label_rather_than_a_guess():
     # round but hardly pulsating, shape noise about the size of the pulse: neither kind is clear
     rng = np.random.default_rng(2)
