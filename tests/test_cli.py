@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -149,6 +151,27 @@ def test_replay_skips_an_unreadable_still_and_goes_on_with_the_others(tmp_path, 
         assert main(["replay", str(tmp_path), "--spacing", "0.1", "--no-track"]) == 0
     out = capsys.readouterr().out
     assert "replayed 2 frames" in out and "1 unreadable frame(s) skipped" in out
+
+
+def test_replay_results_of_stills_name_each_image_and_give_no_made_up_time(tmp_path, capsys):
+    import cv2
+
+    folder = tmp_path / "stills"
+    folder.mkdir()
+    for number in (3, 7):
+        cv2.imwrite(str(folder / f"scan_{number:02d}.png"), np.full((96, 96), 80, np.uint8))
+    lines = tmp_path / "r.jsonl"
+    assert main(["replay", str(folder), "--spacing", "0.1", "--json", str(lines)]) == 0
+    records = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert [(r["frame"], r["image"], r["timestamp_s"]) for r in records] == [
+        (0, "scan_03.png", None),
+        (1, "scan_07.png", None),
+    ]
+    # a cine keeps its times and names no image
+    assert main(["replay", "sim://femoral?frames=2&size=96,96", "--json", str(lines)]) == 0
+    records = [json.loads(line) for line in lines.read_text().splitlines()]
+    assert [r["timestamp_s"] for r in records] == [0.0, pytest.approx(1 / 30, abs=1e-6)]
+    assert not any("image" in r for r in records)
 
 
 def test_the_viewer_without_a_display_says_so_in_one_line(monkeypatch, capsys):

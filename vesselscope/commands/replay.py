@@ -17,10 +17,11 @@ from vesselscope.commands.detector_args import (
 )
 from vesselscope.commands.output_paths import check_apart, check_output_file
 from vesselscope.commands.source_arg import add_source_argument, open_source_argument
-from vesselscope.detection.results import STATES
+from vesselscope.detection.results import STATES, FrameResult
 from vesselscope.errors import SourceError
 from vesselscope.frame import Frame
 from vesselscope.sources import Source
+from vesselscope.sources.image_folder import IMAGE_SUFFIXES, independent_stills
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     # or is interrupted (Ctrl+C) leaves no video or results file that looks complete.
     with open_source_argument(args, detecting=True) as source, contextlib.ExitStack() as outputs:
         track_unless_stills(args, source)
+        stills = independent_stills(source)
         detector = detector_from_arguments(args)
         video = (
             outputs.enter_context(
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             for stage, ms in result.timings_ms.items():
                 timings[stage].append(ms)
             if lines:
-                lines.write((json.dumps(result.to_json()) + "\n").encode())
+                lines.write((json.dumps(_record(result, frame, stills)) + "\n").encode())
             if video:
                 image, video.spacing_mm = square_pixels(
                     render_overlay(frame, result), frame.spacing_mm
@@ -103,6 +105,18 @@ def run(args: argparse.Namespace) -> int:
     if video and video.fitted:
         print(f"{video.fitted} frame(s) of another size were scaled to fit the video's")
     return 0
+
+
+def _record(result: FrameResult, frame: Frame, stills: bool) -> dict:
+    """One line of --json: a frame read from its own image file names it, and stills without a
+    frame rate have no time (their timestamps would be made up)."""
+    record = result.to_json()
+    if stills:
+        record["timestamp_s"] = None
+    origin = Path(frame.origin)
+    if origin.suffix.lower() in IMAGE_SUFFIXES:
+        record["image"] = origin.name
+    return record
 
 
 def _readable(source: Source) -> Iterator[Frame | None]:
