@@ -311,6 +311,8 @@ def test_on_a_narrow_window_a_long_message_gives_way_to_the_figures(qtbot, tmp_p
     qtbot.waitUntil(lambda: status.latency.width() >= status.latency.sizeHint().width())
     assert status.message.width() < status.message.sizeHint().width()  # it is the one cut
     assert status.message.toolTip().endswith("/cine.mha")  # and its whole text is at hand
+    shown = status.message.shown_text()  # cut in the middle: what happened, and to which file
+    assert shown.startswith("Opened /a/very") and "…" in shown and shown.endswith("/cine.mha")
 
 
 def test_another_source_opened_starts_without_the_tracks_of_the_last(qtbot, tmp_path, cine):

@@ -20,19 +20,25 @@ STAGES = (("candidates", "search"), ("classifier", "classify"), ("tracker", "tra
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that gives way first on a narrow window, ending in "…" (its tooltip
-    keeps the whole text): as a plain label the message claimed its full width, and the
-    latency figures beside it were cut instead."""
+    """A one-line label that gives way first on a narrow window, cut in the middle with "…"
+    (its tooltip keeps the whole text): as a plain label the message claimed its full width,
+    and the latency figures beside it were cut instead. The middle, because a message says
+    what happened first and ends with the file or the reason (cut at the end, "Recording
+    stopped: saved to /home/…" hid which file)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
+    def shown_text(self) -> str:
+        """The text as it fits the label's width now."""
+        mode = Qt.TextElideMode.ElideMiddle
+        return self.fontMetrics().elidedText(self.text(), mode, self.width())
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.width())
         painter = QPainter(self)
         self.style().drawItemText(
-            painter, self.rect(), int(self.alignment()), self.palette(), True, text,
+            painter, self.rect(), int(self.alignment()), self.palette(), True, self.shown_text(),
             self.foregroundRole(),
         )  # fmt: skip
 
