@@ -11,6 +11,7 @@ import numpy as np
 from vesselscope.detection.results import FrameResult, Vessel
 from vesselscope.frame import Frame
 from vesselscope.sources.color import to_uint8
+from vesselscope.tracking.artery_vein import SURE_CONFIDENCE
 
 # RGB. Artery red and vein blue, as ultrasound users expect; unknown amber; truth green.
 COLOURS = {"artery": (235, 60, 50), "vein": (60, 120, 255), "unknown": (255, 190, 40)}
@@ -69,8 +70,12 @@ def square_pixels(image: np.ndarray, spacing_mm: tuple | None) -> tuple[np.ndarr
 
 
 def vessel_text(vessel: Vessel, track_ids: bool) -> str:
-    """A vessel's label, as on screen: "#3 Artery 0.93", "Vein (edges)"."""
-    text = f"{LABEL_NAMES[vessel.label]} {evidence(vessel)}"
+    """A vessel's label, as on screen: "#3 Artery 0.93", "Vein (edges)", or "Vein? 0.93"
+    for a label given with less than SURE_CONFIDENCE."""
+    name = LABEL_NAMES[vessel.label]
+    if vessel.label != "unknown" and vessel.label_confidence < SURE_CONFIDENCE:
+        name += "?"
+    text = f"{name} {evidence(vessel)}"
     return f"#{vessel.track_id} {text}" if track_ids and vessel.track_id is not None else text
 
 
