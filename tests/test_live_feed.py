@@ -160,6 +160,42 @@ def test_a_silent_live_source_goes_stalled_then_live_again():
     assert not any(thread.is_alive() for thread in source._threads)
 
 
+class _Slow(LiveSource):
+    """Frames every `interval` s (slower than the stall time), then silence."""
+
+    def __init__(self, count=5, interval=0.3):
+        super().__init__("slow://", stall_s=0.2)
+        self.count, self.interval = count, interval
+
+    def _receive(self):
+        self._link_up("up")
+        for i in range(self.count):
+            self._deliver(_frame(i))
+            if self._pause(self.interval):
+                return
+        self._pause(10)
+
+
+def test_a_stream_slower_than_the_stall_time_stalls_only_when_it_stops():
+    """At 1.5 images a second and a 0.5 s stall time, the viewer's alarm went on and off with
+    every image; a slow stream is stalled after three of its usual intervals."""
+    source = _Slow()
+    states = []
+    source.add_status_listener(lambda status: states.append(status.state))
+    feed = FrameFeed(source, "latest")
+    try:
+        time.sleep(5 * 0.3 + 1.2)  # the 5 frames, then silence for longer than 3 intervals
+        assert source.stall_after_s() == pytest.approx(0.9, abs=0.1)
+    finally:
+        feed.close()
+    # stalled after the first frame, before the stream's rate was known, and when it stopped
+    assert states[:2] == [StreamState.CONNECTING, StreamState.LIVE]
+    assert states[2:] == [StreamState.STALLED, StreamState.LIVE] + [
+        StreamState.STALLED,
+        StreamState.DISCONNECTED,
+    ]
+
+
 def test_a_live_source_is_not_a_sequence():
     source = _Scripted()
     assert not source.seekable

@@ -9,9 +9,11 @@ and `_link_down` calls below; it must return soon after `_stopping()` becomes tr
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
 import time
 from abc import abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -24,6 +26,12 @@ from vesselscope.sources.base import Source
 logger = logging.getLogger(__name__)
 
 DEFAULT_STALL_S = 0.5
+# A slow stream (a scanner sending 1.5 images a second) is stalled only after this many of its
+# usual intervals without an image (the median of the last STALL_INTERVALS), when that is
+# longer than the stall time: at a fixed 0.5 s such a stream flipped between stalled and live
+# 24 times in 8 s, an alarm that cries wolf.
+STALL_PERIODS = 3
+STALL_INTERVALS = 9
 JOIN_TIMEOUT_S = 2.0
 
 
@@ -62,6 +70,8 @@ class LiveSource(Source):
         self._received = self._reconnects = self._ignored = 0
         self._was_up = False  # a link has been up before: a loss is DISCONNECTED, not CONNECTING
         self._up_since: float | None = None  # monotonic time of link-up or last frame; None: down
+        self._last_frame: float | None = None  # monotonic time of the last frame on this link
+        self._intervals: deque[float] = deque(maxlen=STALL_INTERVALS)
         self._mailbox: Mailbox | None = None
         self._backoff = Backoff()
         self._stop = threading.Event()
@@ -145,7 +155,7 @@ class LiveSource(Source):
         self.board.set(StreamState.CONNECTING, reason)
 
     def _link_down(self, reason: str) -> None:
-        self._up_since = None
+        self._up_since = self._last_frame = None
         if not self._stopping():
             state = StreamState.DISCONNECTED if self._was_up else StreamState.CONNECTING
             self.board.set(state, reason)
@@ -156,9 +166,20 @@ class LiveSource(Source):
         self._link_down(f"{reason}; retrying in {delay:.1f} s")
         return self._pause(delay)
 
+    def stall_after_s(self) -> float:
+        """Silence for longer than this is a stall: the stall time, or a slow stream's
+        STALL_PERIODS usual intervals."""
+        if not self._intervals:
+            return self.stall_s
+        usual = statistics.median(list(self._intervals))  # a copy: the receiver appends
+        return max(self.stall_s, min(STALL_PERIODS * usual, 60.0))
+
     def _deliver(self, frame: Frame) -> None:
         self._received += 1
-        self._up_since = time.monotonic()
+        now = time.monotonic()
+        if self._last_frame is not None:
+            self._intervals.append(now - self._last_frame)
+        self._last_frame = self._up_since = now
         self._backoff.reset()  # only a link that gives frames counts as good
         self.board.set(StreamState.LIVE, "receiving images")
         if self._mailbox is not None:
@@ -184,8 +205,8 @@ class LiveSource(Source):
 
     def _watch(self) -> None:
         tick = min(0.05, self.stall_s / 5)
-        silent = f"connected, but no image for more than {self.stall_s:g} s"
         while not self._stop.wait(tick):
+            silent = f"connected, but no image for more than {self.stall_after_s():.2g} s"
             reason = silent + self.stall_hint()
             self.board.set(StreamState.STALLED, reason, when=self._is_silent)
 
@@ -194,5 +215,5 @@ class LiveSource(Source):
         return (
             since is not None
             and current.state in (StreamState.LIVE, StreamState.CONNECTING)
-            and time.monotonic() - since > self.stall_s
+            and time.monotonic() - since > self.stall_after_s()
         )
