@@ -51,8 +51,12 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     assert (
         hud_lines(s)[1] == window.cine.position.text() == f"Stalled  ·  last frame {s.frame.index}"
     )
+    # and the last image, with what is drawn on it, is dimmed under a notice of how long
+    assert window.view.image.opacity() < 1 and window.view.results.opacity() == 1  # inherited
+    assert window.view._stale_notice().startswith("STALLED  ·  no new image for ")
     window.actions["freeze"].trigger()
     assert [text for text, _ in badges(s)][-2:] == ["FROZEN", "STALLED"]
+    assert window.view.image.opacity() == 1 and not window.view._stale_notice()  # chosen
     window.actions["freeze"].trigger()
     window.actions["record"].trigger()
     qtbot.waitUntil(lambda: s.recording is None, timeout=5000)

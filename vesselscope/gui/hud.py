@@ -52,6 +52,17 @@ def position_text(state: ViewerState) -> str:
     return f"{position}  ·  {frame.index / source.fps:.2f} s"
 
 
+def stale_notice(state: ViewerState, silent_s: float) -> str:
+    """Over a live stream's last image once no new one comes ("STALLED · no new image for
+    6 s"); "" while it is live, frozen by the user, or has no image."""
+    if state.source is None or not state.source.live or state.frame is None or state.frozen:
+        return ""
+    word = display_state(state)
+    if word in ("live", "frozen"):
+        return ""
+    return f"{word.upper()}  ·  no new image for {silent_s:.0f} s"
+
+
 def hud_lines(state: ViewerState) -> list[str]:
     frame = state.frame
     if state.source is not None and frame is None and state.source.live:

@@ -7,8 +7,10 @@ coordinates are the frame's pixels (pixel centres at integers), as the detector 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
 from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QTransform
 from PyQt6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
@@ -16,15 +18,19 @@ from vesselscope.frame import Frame
 from vesselscope.gui import annotation_edits
 from vesselscope.gui.annotation_items import draw_annotations
 from vesselscope.gui.caliper_items import draw_calipers
-from vesselscope.gui.hud import badges, hud_lines
+from vesselscope.gui.hud import badges, display_state, hud_lines, stale_notice
 from vesselscope.gui.overlay_items import Layer, draw_result
-from vesselscope.gui.ruler import draw_depth_ruler, draw_hud
+from vesselscope.gui.ruler import draw_depth_ruler, draw_hud, draw_notice
 from vesselscope.gui.state import ViewerState
+from vesselscope.gui.theme import STATE_COLOURS
 from vesselscope.gui.tools import DrawingTool
 from vesselscope.gui.zoom_pan import ZoomPanView
 from vesselscope.sources.color import to_uint8
 
 RESULT_KEYS = {"result", "show_vessels", "show_rejected", "show_track_ids"}
+# A live stream's last image, and what was drawn on it, once no new image comes: dimmed, so that
+# it cannot pass for live at a glance (a corner badge alone was small on a large monitor).
+STALE_OPACITY = 0.4
 
 
 class ImageView(ZoomPanView):
@@ -47,12 +53,17 @@ class ImageView(ZoomPanView):
         )
         self.tool = DrawingTool(self)
         self._geometry: tuple | None = None  # (shape, spacing) now on screen
+        self._frame_at = time.monotonic()  # when the image on screen came
+        self._stale_clock = QTimer(self)  # counts the seconds said over a stale image
+        self._stale_clock.setInterval(1000)
+        self._stale_clock.timeout.connect(self.viewport().update)
         self.set_pan_mode(True)
         state.subscribe(self._changed)
 
     # -- binding to the state ------------------------------------------------------------------
     def _changed(self, name: str) -> None:
         if name == "frame":
+            self._frame_at = time.monotonic()
             self._show_frame(self.state.frame)
             self._draw_result()
             self._draw_annotations()
@@ -65,7 +76,14 @@ class ImageView(ZoomPanView):
             self._draw_annotations()
         if name == "tool":
             self.set_pan_mode(self.state.tool == "pan")
+        stale = bool(self._stale_notice())
+        self.image.setOpacity(STALE_OPACITY if stale else 1.0)  # its overlays are its children
+        if stale != self._stale_clock.isActive():
+            (self._stale_clock.start if stale else self._stale_clock.stop)()
         self.viewport().update()  # the HUD may show any field
+
+    def _stale_notice(self) -> str:
+        return stale_notice(self.state, time.monotonic() - self._frame_at)
 
     def _show_frame(self, frame: Frame | None) -> None:
         if frame is None:
@@ -145,6 +163,9 @@ class ImageView(ZoomPanView):
                 lambda d: self.mapFromScene(QPointF(0, d)).y(),
                 bounds,
             )
+            if notice := self._stale_notice():
+                colour = STATE_COLOURS[display_state(self.state)]
+                draw_notice(painter, image.intersected(bounds), notice, colour)
         draw_hud(painter, bounds, hud_lines(self.state), [] if blank else badges(self.state))
         painter.restore()
 

@@ -82,3 +82,18 @@ def draw_hud(painter: QPainter, bounds: QRectF, lines: list[str], badges: list[t
         painter.setPen(QColor("white"))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         right -= width + 8
+
+
+def draw_notice(painter: QPainter, area: QRectF, text: str, colour: str) -> None:
+    """`text` large in a dark box across the middle of `area` (the image on screen)."""
+    font = QFont("DejaVu Sans", max(11, min(22, round(area.width() / 40))), QFont.Weight.Bold)
+    painter.setFont(font)
+    metrics = QFontMetricsF(font)
+    width = min(metrics.horizontalAdvance(text) + 32, area.width())
+    height = metrics.height() + 16
+    box = QRectF(area.center().x() - width / 2, area.center().y() - height / 2, width, height)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 190))
+    painter.drawRoundedRect(box, 6, 6)
+    painter.setPen(QColor(colour))
+    painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
