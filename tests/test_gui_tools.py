@@ -54,6 +54,34 @@ def test_calipers_measured_with_the_mouse_on_non_square_pixels(qtbot, tmp_path):
     assert window.state.calipers == [] and window.caliper_panel.list.count() == 0
 
 
+def test_a_caliper_is_drawn_on_the_frame_it_measured_only(qtbot, tmp_path):
+    """Played on, a caliper drawn over other frames read a size of what was no longer under
+    it (QA: "E1 8.91 x 8.91 mm" over tissue beside the artery, which had moved)."""
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))
+    window.actions["tool_distance"].trigger()
+    drag(window.view, (10, 5), (10, 35))
+    assert window.state.calipers[0].frame_index == 0 and window.view.calipers.childItems()
+    window.actions["step_forward"].trigger()
+    wait_for_frame(qtbot, window, 1)
+    assert not window.view.calipers.childItems()  # listed in the panel, with its frame
+    assert window.caliper_panel.list.item(0).text().endswith("(frame 1)")
+    window.actions["step_back"].trigger()
+    wait_for_frame(qtbot, window, 0)
+    assert window.view.calipers.childItems()
+
+
+def test_measuring_a_live_stream_freezes_it(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    window.open_path("fakelive://1000")
+    qtbot.waitUntil(lambda: window.state.frame is not None, timeout=5000)
+    window.actions["tool_distance"].trigger()
+    drag(window.view, (10, 5), (10, 35))
+    assert window.state.frozen
+    (caliper,) = window.state.calipers
+    assert caliper.frame_index == window.state.frame.index and window.view.calipers.childItems()
+
+
 def test_pan_drag_and_zoom_do_not_measure(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
     open_and_wait(qtbot, window, write_test_cine(tmp_path))

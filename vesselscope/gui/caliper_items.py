@@ -10,9 +10,11 @@ from vesselscope.gui.overlay_items import LabelItem, Layer, Marker, cosmetic_pen
 from vesselscope.gui.theme import CALIPER
 
 
-def draw_calipers(layer: Layer, calipers: list[Caliper]) -> None:
+def draw_calipers(layer: Layer, calipers: list[Caliper], frame_index: int) -> None:
+    """The calipers taken on frame `frame_index`, named as in the panel (D1, E2...)."""
     for name, caliper in zip(caliper_names(calipers), calipers, strict=True):
-        draw_caliper(layer, caliper, f"{name} {caliper.describe(short=True)}")
+        if caliper.frame_index == frame_index:
+            draw_caliper(layer, caliper, f"{name} {caliper.describe(short=True)}")
 
 
 def draw_caliper(layer: Layer, caliper: Caliper, text: str | None) -> None:

@@ -8,6 +8,7 @@ coordinates are the frame's pixels (pixel centres at integers), as the detector 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
@@ -34,9 +35,15 @@ STALE_OPACITY = 0.4
 
 
 class ImageView(ZoomPanView):
-    def __init__(self, state: ViewerState, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        state: ViewerState,
+        freeze: Callable[[], None] = lambda: None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.state = state
+        self.freeze = freeze  # freezes a live stream, for a measurement on its image
         self.setScene(QGraphicsScene(self))
         self.setBackgroundBrush(QColor("black"))
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -67,11 +74,11 @@ class ImageView(ZoomPanView):
             self._show_frame(self.state.frame)
             self._draw_result()
             self._draw_annotations()
+            self._draw_calipers()
         elif name in RESULT_KEYS:
             self._draw_result()
         elif name == "calipers":
-            self.calipers.clear()
-            draw_calipers(self.calipers, self.state.calipers)
+            self._draw_calipers()
         elif name in ("annotations", "selection", "tool", "source"):
             self._draw_annotations()
         if name == "tool":
@@ -109,6 +116,14 @@ class ImageView(ZoomPanView):
                 rejected=s.show_rejected,
                 track_ids=s.show_track_ids,
             )
+
+    def _draw_calipers(self) -> None:
+        """Those taken on the frame shown: over another frame (played on, a new depth of a
+        stream) a reading would measure what is no longer under it."""
+        self.calipers.clear()
+        frame = self.state.frame
+        if frame is not None:
+            draw_calipers(self.calipers, self.state.calipers, frame.index)
 
     def _draw_annotations(self) -> None:
         self.annotations.clear()

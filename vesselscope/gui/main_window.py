@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(self.state, defaults, make_detector, self)
         self.actions = create_actions(self)
         self.files = FileActions(self, self.state, self.controller, self.store)
-        self.view = ImageView(self.state)
+        self.view = ImageView(self.state, freeze=self.controller.toggle_freeze)
         self.cine = CineBar(self.state, self.controller, self.actions)
         self.start_page = StartPage(self.actions, self.files.open_path)
         viewer = QWidget()

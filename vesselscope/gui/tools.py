@@ -40,8 +40,12 @@ class DrawingTool:
         if self.view.state.frame is None:
             return False
         state = self.view.state
-        if state.playing:  # a shape belongs to the frame it is drawn on: hold that frame
+        # A shape belongs to the frame it is drawn on: hold that frame. A live image moves on,
+        # so measuring freezes it, as on a scanner.
+        if state.playing:
             state.playing = False
+        if state.source is not None and state.source.live and not state.frozen:
+            self.view.freeze()
         if self.kind == "annotate" and self._item_under(event.position()):
             return False
         self._start, self._drawing = self.view.to_pixels(event.position()), self.kind
