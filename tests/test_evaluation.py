@@ -267,6 +267,18 @@ def test_an_export_draws_the_layers_the_viewer_shows_and_names_vessels_as_it_doe
     assert not np.array_equal(without, plain)
 
 
+def test_an_exported_label_has_its_dark_outline_around_its_letters_not_beside_them():
+    """Drawn thicker, the outline's letters were spaced wider than the coloured ones, so that
+    "1.00" read "1.000" (QA)."""
+    from vesselscope.evaluation.overlay import _label
+
+    image = np.full((200, 600, 3), 128, np.uint8)
+    _label(image, "#3 Vessel 1.00", _vessel(100, 100, 10, 10), (40, 190, 255))
+    coloured = np.nonzero((image[..., 2] > 160).any(axis=0))[0]
+    darkened = np.nonzero((image.max(axis=2) < 100).any(axis=0))[0]
+    assert darkened.min() >= coloured.min() - 2 and darkened.max() <= coloured.max() + 2
+
+
 def test_pixels_taller_than_wide_are_exported_square_so_a_round_vessel_stays_round():
     from vesselscope.evaluation.overlay import square_pixels
 

@@ -127,10 +127,16 @@ def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed
 def _label(image: np.ndarray, text: str, vessel: Vessel, colour: tuple) -> None:
     # about 13 px tall on a 512 px frame, readable at the size the image is saved
     scale = max(0.4, min(image.shape[:2]) / 900)
-    (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 3)
+    (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    width, height = width + 1, height + 1  # the outline's pixel around it
     # beside the outline, but never cut off by the image's edge
     x = min(max(int(vessel.cx + vessel.a * 0.7), 0), image.shape[1] - width)
     y = min(max(int(vessel.cy - vessel.b * 0.7), height), image.shape[0] - 2)
     origin = (x, y)
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(image, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
+    # A dark outline keeps it legible over bright tissue: the text itself shifted by a pixel
+    # each way. Drawn thicker instead, its letters were spaced wider than the coloured ones,
+    # and "1.00" read "1.000".
+    font, line = cv2.FONT_HERSHEY_SIMPLEX, cv2.LINE_AA
+    for dx, dy in ((-1, -1), (0, -1), (1, -1), (-1, 0), (1, 0), (-1, 1), (0, 1), (1, 1)):
+        cv2.putText(image, text, (x + dx, y + dy), font, scale, (0, 0, 0), 1, line)
+    cv2.putText(image, text, origin, font, scale, colour, 1, line)
