@@ -25,6 +25,7 @@ from tests.test_gui_support import (
 from vesselscope.classifier import ModelCard, file_sha256, save_model_card
 from vesselscope.commands import view
 from vesselscope.detection.detector import Detector
+from vesselscope.frame import Frame
 from vesselscope.gui.heartbeat import EventLoopMonitor
 from vesselscope.sources import open_source
 
@@ -63,6 +64,49 @@ class SlowDetector(FakeDetector):
     def process(self, frame):  # noqa: ANN001, ANN201
         time.sleep(0.05)
         return super().process(frame)
+
+
+def test_a_frozen_streams_clip_plays_at_the_rate_its_frames_were_taken(qtbot, tmp_path):
+    """The buffer holds the frames the detector took (here about 20 a second of the 100 sent):
+    written at the stream's rate or 30, a clip played 2-3 times too fast (QA)."""
+    window = make_window(qtbot, tmp_path, make_detector=SlowDetector)
+    window.open_path("fakelive://1000")
+    qtbot.waitUntil(lambda: window.state.buffered >= 10, timeout=5000)
+    window.actions["freeze"].trigger()
+    export = window.files.export_mp4_to(str(tmp_path / "clip.mp4"))
+    with qtbot.waitSignal(export.done, timeout=10_000):
+        pass
+    assert 4 < json.loads((tmp_path / "clip.json").read_text())["fps"] < 21
+
+
+@pytest.mark.filterwarnings("ignore::vesselscope.SpacingUnknownWarning")  # fitted: no spacing
+def test_a_buffer_holding_two_sizes_exports_whole(qtbot, tmp_path):
+    """The scanner's depth changed while the buffer filled: the export failed outright, with
+    nothing written; now frames of the other size are fitted to the first's."""
+    from vesselscope.evaluation.overlay import OverlayLayers
+    from vesselscope.gui.export import CineExport
+
+    pairs = [
+        (Frame(np.full(shape, 90, np.uint8), (0.1, 0.1), i, i / 10, "igtl://x"), None)
+        for i, shape in enumerate([(48, 64)] * 3 + [(40, 30)] * 3)
+    ]
+    export = CineExport(tmp_path / "mixed.mp4", lambda: iter(pairs), 10.0, OverlayLayers())
+    with qtbot.waitSignal(export.done, timeout=10_000) as done:
+        export.start()
+    export.wait()
+    assert done.args == [str(tmp_path / "mixed.mp4")]
+    assert len(open_source(tmp_path / "mixed.mp4")) == 6
+
+
+def test_a_buffers_rate_is_its_median_step_whatever_a_reconnection_did_to_the_clock():
+    from vesselscope.gui.export import buffered_rate
+
+    def frame(t):
+        return Frame(np.zeros((4, 4), np.uint8), None, 0, t, "igtl://x")
+
+    times = [10.0, 10.1, 10.2, 10.3, 0.5, 0.6, 0.7]  # the server restarted its clock
+    assert buffered_rate([frame(t) for t in times]) == pytest.approx(10.0)
+    assert buffered_rate([frame(1.0), frame(1.0)]) is None and buffered_rate([]) is None
 
 
 def test_a_cancelled_cine_export_leaves_nothing(qtbot, tmp_path):

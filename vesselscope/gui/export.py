@@ -10,6 +10,8 @@ file names never repeat the source's name, which may contain a patient's.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import statistics
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -58,6 +60,16 @@ def detected_frames(
             yield frame, detector.process(frame) if known else None
 
 
+def buffered_rate(frames: list[Frame]) -> float | None:
+    """Frames per second of a stream's cine buffer, from its frames' times: it holds the frames
+    the detector took, fewer than the stream sent, so the stream's own rate (or 30) played an
+    export of it 2-3 times too fast. The median step, which a reconnection's jump in the
+    stream's clock does not move; None when the times say nothing."""
+    steps = [b.timestamp_s - a.timestamp_s for a, b in itertools.pairwise(frames)]
+    steps = [step for step in steps if step > 0]
+    return 1.0 / statistics.median(steps) if steps else None
+
+
 class CineExport(QThread):
     progressed = pyqtSignal(int)  # frames written
     done = pyqtSignal(str)  # the path written; "" when cancelled
@@ -81,7 +93,9 @@ class CineExport(QThread):
 
     def run(self) -> None:
         yield_to_the_gui()
-        recorder = VideoRecorder(self.target, fps=self._fps, spacing_mm=None)
+        # A stream's buffer can hold two sizes (the scanner's depth changed while it filled):
+        # those of another size are fitted to the first, not the whole export refused.
+        recorder = VideoRecorder(self.target, fps=self._fps, spacing_mm=None, fit_other_sizes=True)
         try:
             for count, (frame, result) in enumerate(self._pairs(), start=1):
                 if self._cancel.is_set():

@@ -18,7 +18,7 @@ from vesselscope.evaluation.overlay import OverlayLayers
 from vesselscope.frame import Spacing
 from vesselscope.gui.background import run_in_background
 from vesselscope.gui.controller import Controller
-from vesselscope.gui.export import CineExport, detected_frames, write_png
+from vesselscope.gui.export import CineExport, buffered_rate, detected_frames, write_png
 from vesselscope.gui.session import DEMO
 from vesselscope.gui.settings_store import SettingsStore
 from vesselscope.gui.state import ViewerState
@@ -207,11 +207,13 @@ class FileActions(QObject):
         if s.source.live:
             pairs = [(d.frame, d.result) for d in c.buffer]
             total, make = len(pairs), partial(iter, pairs)
+            fps = buffered_rate([frame for frame, _ in pairs])
         else:
             settings, spacing = c.detector_settings(), s.source.spacing_override
             total = s.source.frame_count
             make = partial(detected_frames, s.source.path, spacing, settings, c.make_detector)
-        self.export = CineExport(path, make, s.source.fps, self._layers(), self)
+            fps = s.source.fps
+        self.export = CineExport(path, make, fps, self._layers(), self)
         self.progress = QProgressDialog(
             "Exporting the annotated cine…", "Cancel", 0, total, self.window
         )
