@@ -79,11 +79,14 @@ class FakeDetector:
 
 
 class ScriptedStream(LiveSource):
-    """`fakelive://COUNT`: COUNT frames at about 100 fps, then silence (the stream stalls)."""
+    """`fakelive://COUNT[?resize=N]`: COUNT frames at about 100 fps, then silence (the stream
+    stalls); from frame N on, smaller frames (the scanner's depth changed)."""
 
     def __init__(self, uri: str) -> None:
         super().__init__(uri, stall_s=0.3)
-        self.count = int(urlsplit(uri).netloc or 40)
+        parts = urlsplit(uri)
+        self.count = int(parts.netloc or 40)
+        self.resize_at = int(parts.query.partition("resize=")[2] or self.count)
         self.fps = 100.0
         self.spacing_mm = (0.5, 0.5)
 
@@ -92,7 +95,7 @@ class ScriptedStream(LiveSource):
         for i in range(self.count):
             if self._pause(0.01):
                 return
-            pixels = np.full((24, 32), i % 256, np.uint8)
+            pixels = np.full((24, 32) if i < self.resize_at else (20, 30), i % 256, np.uint8)
             self._deliver(Frame(pixels, self.spacing_mm, i, time.time(), self.path))
         while not self._pause(0.05):
             pass  # connected but silent: the watchdog must report it stalled

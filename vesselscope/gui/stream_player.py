@@ -83,11 +83,28 @@ class StreamPlayer:
     def _append(self, frames: list[Frame]) -> None:
         try:
             for frame in frames:
+                if not self.recorder.fits(frame):
+                    self._continue_recording(frame)
                 self.recorder.append(frame)
         except SourceError as exc:
             # Stop recording (the header keeps the frames written) but not the stream.
             self._record("")
             self.session.sink.report_failure(f"recording stopped: {exc}")
+
+    def _continue_recording(self, frame: Frame) -> None:
+        """The scanner's depth or size changed: a sequence holds one size, so the recording
+        goes on in a new file beside the first rather than stopping (it used to, and nothing
+        after the change was kept)."""
+        first = self.recorder.path
+        number = 2
+        while (path := first.with_name(f"{first.stem}-{number}.mhd")).exists():
+            number += 1
+        self._record(str(path))
+        rows, cols = frame.shape
+        self.session.sink.report_notice(
+            f"Recording goes on in {path.name}: the image is now {cols}x{rows} "
+            f"({first.name} holds the frames before)"
+        )
 
     def refresh(self, keep_tracks: bool) -> None:
         """Nothing to do: the next frame of the stream shows the new settings."""

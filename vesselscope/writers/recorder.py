@@ -71,6 +71,12 @@ class SequenceRecorder:
     def frame_count(self) -> int:
         return 0 if self._header is None else self._header.count
 
+    def fits(self, frame: Frame) -> bool:
+        """Whether `frame` can join this sequence: the first, or of the first one's size and
+        type (its spacing may differ: each frame's is written)."""
+        header = self._header
+        return header is None or (frame.shape, frame.pixels.dtype) == (header.shape, header.dtype)
+
     def append(self, frame: Frame) -> None:
         """Write one frame; when this returns, a crash can no longer lose it."""
         if self._closed or self._failed:
