@@ -153,6 +153,19 @@ def test_frames_skipped_to_keep_up_with_playback_keep_the_tracks(qtbot, tmp_path
     # (no tracker reset, no re-detection of the frames before it).
     assert played == sorted(set(played)) and played[-1] == 11
     assert detector.resets == resets
+    # Stepped back to a frame playback skipped, it is taken on from the tracks of the frame
+    # shown before it: no reset, so the vessels keep their ids and labels (rebuilt, every
+    # step renumbered them and forgot their labels).
+    skipped = max(set(range(played[0], 11)) - set(played))
+    shown_before = max(i for i in played if i < skipped)
+    window.actions["step_back"].trigger()  # from 11: shown, or skipped and taken on
+    for _ in range(11 - skipped - 1):
+        window.actions["step_back"].trigger()
+    wait_for_frame(qtbot, window, skipped)
+    assert detector.resets == resets
+    assert detector.processed[-(skipped - shown_before + 1) :] == list(
+        range(shown_before, skipped + 1)
+    )
 
 
 def test_overlays_toggle_each_on_its_own(qtbot, tmp_path, cine):

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from vesselscope.gui.session import Session
 
 
+# How far back a frame stepped to may be taken on from the last frame shown before it: playback
+# skips a few frames at a time when detection is slower than the cine.
+CATCH_UP_FRAMES = 30
+
+
 class RecordingPlayer:
     def __init__(self, session: Session, source: Source) -> None:
         self.session, self.source = session, source
@@ -96,10 +101,18 @@ class RecordingPlayer:
             self.session.show(self.source[index], self.shown[index])
             return
         if index != self.tracked + 1 and not keep_tracks:
-            # A jump: tracks from another moment would mislead, and new ones are shown only once
-            # confirmed over a few frames, so rebuild them from the frames just before.
-            self.session.reset_tracks()
-            for earlier in range(max(0, index - self.session.track_warmup()), index):
+            resume = self._resume_point(index)
+            if resume is not None and self.session.rewind_tracks(resume):
+                # A frame playback skipped, stepped to: taken on from the tracks of the frame
+                # shown before it, so ids and labels stay those shown (rebuilt, as after a
+                # jump, every step renumbered the vessels and forgot their labels).
+                start = resume
+            else:
+                # A jump: tracks from another moment would mislead, and new ones are shown only
+                # once confirmed over a few frames, so rebuild them from the frames just before.
+                self.session.reset_tracks()
+                start = max(0, index - self.session.track_warmup())
+            for earlier in range(start, index):
                 try:
                     self.session.detect(self.source[earlier])
                 except SourceError as exc:  # a bad neighbour costs the warm-up, not the frame
@@ -108,6 +121,15 @@ class RecordingPlayer:
         frame = self.source[index]
         self.last = self.tracked = index
         self.shown[index] = self.session.deliver(frame)
+
+    def _resume_point(self, index: int) -> int | None:
+        """When playback skipped `index` (shown frames on either side of it, at most
+        CATCH_UP_FRAMES apart), the last frame shown before it; else None."""
+        before = [shown for shown in self.shown if shown < index]
+        after = [shown for shown in self.shown if shown > index]
+        if before and after and min(after) - max(before) <= CATCH_UP_FRAMES:
+            return max(before)
+        return None
 
     def refresh(self, keep_tracks: bool) -> None:
         """Detect the frame on screen again (new settings) unless playback will anyway.

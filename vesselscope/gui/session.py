@@ -25,6 +25,9 @@ from vesselscope.sources.image_folder import independent_stills
 
 DEMO = "demo:"  # opens the built-in demo cine, simulated on first use (seconds): in the worker
 T = TypeVar("T")
+# Tracks kept from before each of the last frames detected (see rewind_tracks): 30 s of a
+# 30 fps cine, some kilobytes each.
+KEPT_SNAPSHOTS = 900
 
 
 class Sink(Protocol):
@@ -68,10 +71,11 @@ class Session:
         self.dropped = 0
         self._broken = False  # the detector could not be built with the current settings
         self._told_spacing = False  # the user knows this source's frames have no spacing
-        # (frame index, the tracks before the detector took it) for the last frame of this
-        # source given to the detector: a paused frame is taken again with a new threshold from
-        # the tracks it was first taken with (see rewind_tracks)
-        self._before: tuple[int, object] | None = None
+        # frame index -> the tracks before the detector took it, for the last frames of this
+        # source given to it (see rewind_tracks): a paused frame is taken again with a new
+        # threshold from the tracks it was first taken with, and a frame playback skipped is
+        # taken from those of the frame shown before it
+        self._before: dict[int, object] = {}
 
     def apply(self, commands: Commands) -> None:
         if commands.open is not None:
@@ -102,7 +106,7 @@ class Session:
         if source is _FAILED:
             return  # the source on screen, if any, stays open: a bad file costs nothing
         self.close()
-        self._before = None
+        self._before.clear()
         if self.detector is not None:
             # another source's tracks would be predicted over this one, and its vessels
             # numbered on from the last one's
@@ -136,7 +140,7 @@ class Session:
 
     def detect(self, frame: Frame) -> FrameResult | None:
         """The detector's result for `frame`; None when it cannot run (said once, elsewhere)."""
-        self._before = None
+        self._before.pop(frame.index, None)  # unknown unless taken below, then the newest
         if self.detector is None and not self._broken:
             self._use()
             self._broken = self.detector is None  # do not retry (and re-report) every frame
@@ -150,15 +154,17 @@ class Session:
                     "pixels (give it with --spacing or File > Pixel spacing)"
                 )
             return None
-        self._before = (frame.index, self.detector.tracks_snapshot())
+        self._before[frame.index] = self.detector.tracks_snapshot()
+        while len(self._before) > KEPT_SNAPSHOTS:
+            del self._before[next(iter(self._before))]  # the oldest taken
         return self.detector.process(frame)
 
     def rewind_tracks(self, index: int) -> bool:
-        """Put the tracks back as they were before frame `index` was detected, if it was the
-        last frame detected; whether they were."""
-        if self._before is None or self.detector is None or self._before[0] != index:
+        """Put the tracks back as they were before frame `index` was last detected, if that is
+        known; whether they were."""
+        if self.detector is None or index not in self._before:
             return False
-        self.detector.restore_tracks(self._before[1])
+        self.detector.restore_tracks(self._before[index])
         return True
 
     def _use(self) -> bool:
@@ -177,7 +183,8 @@ class Session:
             self._report_detector()
             return True
         if (detector := self.guard(self._make_detector, settings)) is not _FAILED:
-            self.detector, self.settings, self._before = detector, settings, None
+            self.detector, self.settings = detector, settings
+            self._before.clear()
         self._report_detector()
         return False
 
