@@ -58,9 +58,7 @@ def stale_notice(state: ViewerState, silent_s: float) -> str:
     if state.source is None or not state.source.live or state.frame is None or state.frozen:
         return ""
     word = display_state(state)
-    if word in ("live", "frozen"):
-        return ""
-    return f"{word.upper()}  ·  no new image for {silent_s:.0f} s"
+    return "" if word == "live" else f"{word.upper()}  ·  no new image for {silent_s:.0f} s"
 
 
 def hud_lines(state: ViewerState) -> list[str]:

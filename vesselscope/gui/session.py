@@ -26,7 +26,7 @@ from vesselscope.sources.image_folder import independent_stills
 DEMO = "demo:"  # opens the built-in demo cine, simulated on first use (seconds): in the worker
 T = TypeVar("T")
 # Tracks kept from before each of the last frames detected (see rewind_tracks): 30 s of a
-# 30 fps cine, some kilobytes each.
+# 30 fps cine, about 10 kB each with two vessels tracked.
 KEPT_SNAPSHOTS = 900
 
 
