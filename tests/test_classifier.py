@@ -161,6 +161,21 @@ def test_a_network_with_a_fixed_batch_axis_is_refused(tmp_path):
         VesselClassifier(model)
 
 
+def test_a_network_answering_nan_is_refused_naming_the_file(tmp_path):
+    onnx = pytest.importorskip("onnx", reason="editing a network needs the onnx package")
+    from onnx import numpy_helper
+
+    model, card = _copy_shipped(tmp_path)
+    proto = onnx.load(model)
+    weights = proto.graph.initializer[0]  # as a diverged training leaves them
+    nan = np.full(numpy_helper.to_array(weights).shape, np.nan, np.float32)
+    weights.CopyFrom(numpy_helper.from_array(nan, weights.name))
+    onnx.save(proto, model)
+    _write_card(model, {**card, "sha256": file_sha256(model.read_bytes())})
+    with pytest.raises(ModelCardError, match=r"model\.onnx: the network's output is not finite"):
+        VesselClassifier(model)
+
+
 def test_missing_model_or_card_gives_one_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="not found"):
         VesselClassifier(tmp_path / "absent.onnx")

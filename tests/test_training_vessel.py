@@ -17,7 +17,9 @@ pytest.importorskip("vesselscope_train", reason="the training package is not ins
 from vesselscope_train.cli import main  # noqa: E402
 from vesselscope_train.distributed import Context  # noqa: E402
 from vesselscope_train.export import write_model  # noqa: E402
+from vesselscope_train.metrics import crop_metrics  # noqa: E402
 from vesselscope_train.trainer import TrainConfig, fit, predict  # noqa: E402
+from vesselscope_train.vessel import train_vessel  # noqa: E402
 
 from tests.training_factory import disc_crop, write_crop_dataset  # noqa: E402
 from vesselscope.classifier import (  # noqa: E402
@@ -190,6 +192,9 @@ def test_export_folds_without_cross_validation_is_refused(tmp_path, capsys):
         (["--batch-size", "0"], "argument --batch-size: must be at least 1"),
         (["--epochs", "0"], "argument --epochs: must be at least 1"),
         (["--threshold", "nan"], "argument --threshold: must be from 0.0 to 1.0"),
+        (["--lr", "1e6"], "argument --lr: must be more than 0.0 and at most 10.0"),
+        (["--lr", "0"], "argument --lr: must be more than 0.0"),
+        (["--lr", "inf"], "argument --lr: must be more than 0.0"),
         (["--out", "{tmp}/taken.txt"], "argument --out: {tmp}/taken.txt is a file"),
     ],
 )
@@ -228,3 +233,36 @@ def test_a_card_with_a_figure_that_could_not_be_measured_stays_strict_json(tmp_p
     card_path.write_text(json.dumps(card))
     with pytest.raises(ModelCardError, match="decision_threshold 1.5 is not a probability"):
         load_model_card(card_path)
+
+
+def test_a_diverged_run_stops_naming_the_epoch_and_exports_nothing(tmp_path):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    diverging = TrainConfig(epochs=1, batch_size=8, lr=1e6)  # AdamW's weights turn NaN at once
+    with pytest.raises(ValueError, match=r"cv2-fold1 diverged in epoch 1 of 1 .* lower --lr"):
+        train_vessel(
+            data,
+            tmp_path / "m",
+            diverging,
+            folds=2,
+            threshold=None,
+            checkpoint_dir=tmp_path / "checkpoints",
+            resume=False,
+            progress=False,
+            command="vesselscope-train vessel",
+            export_folds=tmp_path / "folds",
+        )
+    # no model, no fold model, and no checkpoint a --resume would carry on from
+    assert not list(tmp_path.glob("*/*.onnx")) and not list(tmp_path.glob("checkpoints/*"))
+
+
+def test_a_network_with_nan_weights_is_neither_exported_nor_scored(tmp_path):
+    crops, labels = _crops()
+    trained = fit(crops, labels, TINY, Context(), tag="t", progress=False)
+    with torch.no_grad():
+        next(trained.model.parameters()).fill_(float("nan"))
+    with pytest.raises(ValueError, match="weights are not finite"):
+        write_model(tmp_path, trained, margin_px=50.0, threshold=0.5, details={})
+    assert not list(tmp_path.iterdir())
+    scores = predict(trained, crops, torch.device("cpu"))
+    with pytest.raises(ValueError, match="no finite P\\(vessel\\): the model diverged"):
+        crop_metrics(labels, scores, 0.5)

@@ -16,23 +16,35 @@ from vesselscope_train.harvest import HarvestSettings, harvest_dataset
 from vesselscope_train.trainer import TrainConfig
 
 DEFAULT_REAL = Path("../shared/data/usgra-seg")  # beside the repository, never inside it
+# AdamW's steps scale with the learning rate: 2e-3 trains, 10 already sends the loss to 1e17,
+# and more only diverges. Checked when parsing, not after an epoch.
+MAX_LR = 10.0
 
 
-def _within(kind: type, low: float, high: float = math.inf) -> Callable[[str], float]:
-    """A number of `kind` from `low` to `high`, refused when the command line is parsed (a
-    batch size of 0 or a threshold of 1.5 would otherwise fail late, or train nonsense)."""
+def _within(
+    kind: type, low: float, high: float = math.inf, *, above: bool = False
+) -> Callable[[str], float]:
+    """A number of `kind` from `low` (or, `above`, more than `low`) to `high`, refused when the
+    command line is parsed (a batch size of 0 or a threshold of 1.5 would otherwise fail late,
+    or train nonsense)."""
 
     def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if not low <= value <= high:
-            bound = f"at least {low}" if high == math.inf else f"from {low} to {high}"
-            raise argparse.ArgumentTypeError(f"must be {bound}, got {text}")
+        if not ((low < value) if above else (low <= value)) or not value <= high:
+            raise argparse.ArgumentTypeError(f"must be {_range_text(low, high, above)}, got {text}")
         return value
 
     return parse
+
+
+def _range_text(low: float, high: float, above: bool) -> str:
+    start = f"more than {low}" if above else f"at least {low}"
+    if high == math.inf:
+        return start
+    return f"{start} and at most {high}" if above else f"from {low} to {high}"
 
 
 def _folder(text: str) -> Path:
@@ -104,7 +116,12 @@ def _add_vessel(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch-size", type=_COUNT, default=TrainConfig.batch_size, help="(%(default)s)"
     )
-    p.add_argument("--lr", type=float, default=TrainConfig.lr, help="(%(default)s)")
+    p.add_argument(
+        "--lr",
+        type=_within(float, 0.0, MAX_LR, above=True),
+        default=TrainConfig.lr,
+        help=f"peak learning rate, at most {MAX_LR} (%(default)s)",
+    )
     p.add_argument("--seed", type=int, default=TrainConfig.seed, help="(%(default)s)")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument(

@@ -44,6 +44,15 @@ def start() -> Context:
     return Context(dist.get_rank(), dist.get_world_size(), device)
 
 
+def all_true(context: Context, flag: bool) -> bool:
+    """True when `flag` is true on every process: all of them take the same branch after it."""
+    if not context.distributed:
+        return flag
+    value = torch.tensor([1 if flag else 0], dtype=torch.int32, device=context.device)
+    dist.all_reduce(value, op=dist.ReduceOp.MIN)
+    return bool(value.item())
+
+
 def barrier(context: Context) -> None:
     if context.distributed:
         dist.barrier()

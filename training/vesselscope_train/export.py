@@ -54,6 +54,12 @@ def onnx_bytes(trained: Trained) -> bytes:
     return model.SerializeToString()
 
 
+def _check_finite_weights(trained: Trained, path: Path) -> None:
+    # A diverged network answers NaN for every crop; the runtime would refuse it, but only later.
+    if not all(bool(torch.isfinite(p).all()) for p in trained.model.parameters()):
+        raise ValueError(f"{path}: not written: the network's weights are not finite (diverged)")
+
+
 def write_model(
     out_dir: Path,
     trained: Trained,
@@ -64,6 +70,7 @@ def write_model(
     name: str = MODEL_NAME,
 ) -> tuple[Path, Path]:
     """Write the model `name` (vessel_classifier.onnx) and its .card.json into `out_dir`."""
+    _check_finite_weights(trained, out_dir / name)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = onnx_bytes(trained)
     model_path = out_dir / name

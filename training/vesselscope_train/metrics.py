@@ -16,6 +16,7 @@ def crop_metrics(
     labels: np.ndarray, p_vessel: np.ndarray, threshold: float | np.ndarray
 ) -> dict[str, float]:
     """Figures of the decision P(vessel) > threshold (one value, or one per crop)."""
+    _check_finite(p_vessel)
     predicted = p_vessel > threshold
     truth = labels.astype(bool)
     tp = int(np.sum(predicted & truth))
@@ -55,9 +56,21 @@ def roc_auc(truth: np.ndarray, score: np.ndarray) -> float:
 
 def best_threshold(labels: np.ndarray, p_vessel: np.ndarray) -> float:
     """The threshold of THRESHOLDS with the best accuracy; ties go to the one nearest 0.5."""
+    _check_finite(p_vessel)
     accuracy = np.array([np.mean((p_vessel > t) == labels.astype(bool)) for t in THRESHOLDS])
     best = np.flatnonzero(accuracy >= accuracy.max() - 1e-12)
     return float(THRESHOLDS[best[np.argmin(np.abs(THRESHOLDS[best] - 0.5))]])
+
+
+def _check_finite(p_vessel: np.ndarray) -> None:
+    # NaN > threshold is False: a diverged model would score as "always not a vessel", which on
+    # these crops looks like a fair accuracy.
+    bad = int(np.count_nonzero(~np.isfinite(p_vessel)))
+    if bad:
+        raise ValueError(
+            f"{bad} of {len(p_vessel)} crops have no finite P(vessel): the model diverged "
+            "(try a lower --lr)"
+        )
 
 
 def summary_line(name: str, m: dict[str, float]) -> str:

@@ -17,6 +17,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
+from vesselscope_train import distributed
 from vesselscope_train.augment import augment
 from vesselscope_train.checkpoint import fingerprint, restore_checkpoint, save_checkpoint
 from vesselscope_train.distributed import Context
@@ -106,10 +107,37 @@ def fit(
         sampler.set_epoch(epoch)
         losses.append(epochs.run(epoch, pool[list(sampler)].tolist()))
         bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        _stop_if_diverged(losses[-1], model, context, tag=tag, epoch=epoch, config=config)
         if path and context.is_main:
             save_checkpoint(path, identity, model, optimizer, losses)
     model.eval()
     return Trained(model, norm, losses)
+
+
+def _stop_if_diverged(
+    loss: float,
+    model: torch.nn.Module,
+    context: Context,
+    *,
+    tag: str,
+    epoch: int,
+    config: TrainConfig,
+) -> None:
+    """Raise ValueError when the epoch's loss or the weights are no longer finite.
+
+    Checked before the epoch's checkpoint is saved, so that --resume never continues a diverged
+    run; the weights too, as the epoch's last step can spoil them after its loss was measured.
+    A NaN network scores every crop "not a vessel": its figures would look like the baseline's
+    and its export would answer NaN. Every process agrees, so none waits on the others.
+    """
+    finite = math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    if distributed.all_true(context, finite):
+        return
+    raise ValueError(
+        f"training {tag} diverged in epoch {epoch + 1} of {config.epochs} (the loss or the weights "
+        f"are no longer finite, loss {loss:.4g}); nothing was exported: try a lower --lr than "
+        f"{config.lr:g}"
+    )
 
 
 @dataclass

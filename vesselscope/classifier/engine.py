@@ -10,7 +10,7 @@ import numpy as np
 
 from vesselscope.classifier.card import ModelCard, card_path_for, load_model_card
 from vesselscope.classifier.crop import Ellipse, crop_batch
-from vesselscope.classifier.verify import check_session, check_sha256
+from vesselscope.classifier.verify import check_finite_output, check_session, check_sha256
 from vesselscope.frame import Frame
 from vesselscope.onnx_session import open_session
 
@@ -29,8 +29,8 @@ class VesselClassifier:
     model_path: the .onnx file (default: the shipped classifier); its card is the .card.json
     beside it unless `card_path` says otherwise. The session runs on TensorRT, CUDA or the CPU,
     whichever really starts (`provider`; why faster ones did not start is in `failures`).
-    Raises ModelCardError when the card does not match the network, FileNotFoundError when the
-    model is missing.
+    Raises ModelCardError when the card does not match the network or the network answers NaN,
+    FileNotFoundError when the model is missing.
     """
 
     def __init__(
@@ -49,6 +49,7 @@ class VesselClassifier:
         self.failures: dict[str, str] = {}
         self._session = open_session(model_bytes, self.failures)
         check_session(self.card, self._session, str(path))
+        check_finite_output(self.card, self._session, str(path))
         self._vessel = self.card.vessel_index
 
     @property
