@@ -17,7 +17,7 @@ from vesselscope_train.labels import AMBIGUOUS, NEGATIVE, POSITIVE, overlap, tru
 from vesselscope_train.metrics import best_threshold, crop_metrics, summary_line  # noqa: E402
 from vesselscope_train.outlines import jittered, region_ellipses  # noqa: E402
 
-from tests.training_factory import write_usgra_folder  # noqa: E402
+from tests.training_factory import write_crop_dataset, write_usgra_folder  # noqa: E402
 from vesselscope import Frame  # noqa: E402
 from vesselscope.annotations import EllipseAnnotation  # noqa: E402
 
@@ -150,3 +150,45 @@ def test_crop_metrics_threshold_choice_and_auc():
     # beside the accuracy, that of calling every crop "not a vessel"; unmeasurable is n/a
     line = summary_line("crops", crop_metrics(labels, np.zeros(6), 0.5))
     assert "accuracy 66.7% (always 'not a vessel': 66.7%;" in line and "precision n/a" in line
+
+
+def _edit_table(folder, edit) -> None:
+    lines = (folder / "crops.csv").read_text().splitlines()
+    (folder / "crops.csv").write_text("\n".join(edit(lines)) + "\n")
+
+
+def _label_to(text: str):
+    def edit(lines: list[str]) -> list[str]:
+        label = lines[0].split(",").index("label")
+        fields = lines[2].split(",")
+        fields[label] = text
+        return [*lines[:2], ",".join(fields), *lines[3:]]
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "fault"),
+    [
+        (lambda lines: lines[:-1], r"crops\.csv: 21 rows for the 22 crops of crops\.npz"),
+        (lambda lines: [*lines[:-1], lines[-1][:9]], r"crops\.csv: row 22 \(line 23\): no "),
+        (lambda lines: [*lines[:3], lines[3] + ",extra", *lines[4:]], r"row 3 .*more fields"),
+        (_label_to("7"), r"crops\.csv: row 2 \(line 3\): label '7' is not one of 1, 0, -1"),
+        (_label_to("yes"), r"crops\.csv: row 2 \(line 3\): label 'yes' is not one of"),
+        (lambda lines: [lines[0].replace("label", "lable"), *lines[1:]], "no label column"),
+    ],
+    ids=["row-missing", "truncated-row", "extra-field", "label-7", "label-yes", "no-column"],
+)
+def test_a_damaged_crop_table_is_refused_naming_the_row_and_the_fault(tmp_path, edit, fault):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    _edit_table(data, edit)
+    with pytest.raises(ValueError, match=fault):
+        load_dataset(data)
+
+
+def test_a_hand_edited_crop_table_is_one_line_from_the_command(tmp_path, capsys):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    _edit_table(data, _label_to("yes"))
+    assert main(["vessel", "--data", str(data), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vesselscope-train: error: ") and "crops.csv: row 2" in err

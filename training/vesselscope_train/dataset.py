@@ -12,14 +12,18 @@ import csv
 import json
 import os
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vesselscope_train.labels import AMBIGUOUS, NEGATIVE, POSITIVE
+
 CROPS, TABLE = "crops.npz", "crops.csv"
 COLUMNS = ("label", "kind", "domain", "group", "source")  # the provenance training reads
+_LABELS = tuple(str(label) for label in (POSITIVE, NEGATIVE, AMBIGUOUS))
 
 
 def default_data_dir() -> Path:
@@ -68,14 +72,53 @@ def load_dataset(folder: Path) -> CropDataset:
         ) from exc
     if not (folder / TABLE).is_file():
         raise FileNotFoundError(f"{folder}: no {TABLE} beside {CROPS}; harvest it again")
-    with open(folder / TABLE, newline="") as handle:
-        records = [_typed(row) for row in csv.DictReader(handle)]
-    missing = set(COLUMNS) - set(records[0] if records else {})
-    if records and missing:
-        raise ValueError(f"{folder / TABLE}: no {', '.join(sorted(missing))} column")
+    records = _read_table(folder / TABLE)
     if len(records) != len(crops):
-        raise ValueError(f"{folder}: {len(crops)} crops but {len(records)} provenance rows")
+        raise ValueError(
+            f"{folder / TABLE}: {len(records)} rows for the {len(crops)} crops of {CROPS} "
+            "(truncated or edited?); harvest it again"
+        )
     return CropDataset(crops, records, meta)
+
+
+def _read_table(path: Path) -> list[dict[str, Any]]:
+    """The rows of crops.csv, typed; a damaged or hand-edited row is refused naming it, as it
+    would otherwise fail deep in training (a missing field, a label torch cannot take)."""
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            _check_header(path, reader.fieldnames)
+            return [
+                _typed(_checked_row(path, number, reader.line_num, row))
+                for number, row in enumerate(reader, start=1)
+            ]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path}: not a crop table ({exc}); harvest it again") from exc
+
+
+def _check_header(path: Path, fieldnames: Sequence[str] | None) -> None:
+    missing = set(COLUMNS) - set(fieldnames or ())
+    if missing:
+        raise ValueError(f"{path}: no {', '.join(sorted(missing))} column; harvest it again")
+
+
+def _checked_row(path: Path, number: int, line: int, row: dict[str, Any]) -> dict[str, str]:
+    """`row` (the number-th, ending on `line`) if it has every field and a known label."""
+    where = f"{path}: row {number} (line {line})"
+    if None in row:  # csv.DictReader's key for the fields beyond the header's
+        raise ValueError(f"{where}: more fields than the header names")
+    empty = [name for name in COLUMNS if row.get(name) in (None, "")]
+    if empty:
+        raise ValueError(f"{where}: no {', '.join(empty)} (a truncated or edited row)")
+    absent = [name for name, text in row.items() if text is None]
+    if absent:
+        raise ValueError(f"{where}: only {len(row) - len(absent)} of {len(row)} fields")
+    if row["label"].strip() not in _LABELS:
+        raise ValueError(
+            f"{where}: label {row['label']!r} is not one of {', '.join(_LABELS)} "
+            "(vessel, not a vessel, ambiguous)"
+        )
+    return row
 
 
 def _typed(row: dict[str, str]) -> dict[str, Any]:
