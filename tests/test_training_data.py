@@ -9,7 +9,7 @@ SKIP = "the training package needs torch (pip install -e ./training)"
 pytest.importorskip("torch", reason=SKIP)
 pytest.importorskip("vesselscope_train", reason="the training package is not installed")
 
-from vesselscope_train import real_data  # noqa: E402
+from vesselscope_train import cli, real_data  # noqa: E402
 from vesselscope_train.cli import main  # noqa: E402
 from vesselscope_train.dataset import load_dataset  # noqa: E402
 from vesselscope_train.folds import grouped_folds  # noqa: E402
@@ -192,3 +192,12 @@ def test_a_hand_edited_crop_table_is_one_line_from_the_command(tmp_path, capsys)
     assert main(["vessel", "--data", str(data), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("vesselscope-train: error: ") and "crops.csv: row 2" in err
+
+
+def test_vessel_data_to_a_folder_under_a_file_is_refused_before_harvesting(tmp_path, capsys):
+    (tmp_path / "afile").write_text("a file where a folder should be")
+    blocked = tmp_path / "afile" / "sub"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "harvest_dataset", lambda settings: pytest.fail("harvested"))
+        assert main(["vessel-data", "--no-real", "--out", str(blocked)]) == 2
+    assert f"error: --out {blocked}: cannot write there" in capsys.readouterr().err

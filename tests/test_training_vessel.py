@@ -266,3 +266,17 @@ def test_a_network_with_nan_weights_is_neither_exported_nor_scored(tmp_path):
     scores = predict(trained, crops, torch.device("cpu"))
     with pytest.raises(ValueError, match="no finite P\\(vessel\\): the model diverged"):
         crop_metrics(labels, scores, 0.5)
+
+
+@pytest.mark.parametrize("option", ["--out", "--export-folds", "--checkpoint-dir"])
+def test_an_output_under_a_file_is_refused_before_any_training(tmp_path, capsys, option):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    (tmp_path / "afile").write_text("a file where a folder should be")
+    blocked = tmp_path / "afile" / "sub"
+    args = ["vessel", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "1"]
+    args += ["--folds", "2", "--batch-size", "8", "--no-progress", option, str(blocked)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"error: {option} {blocked}: cannot write there (Not a directory)" in err
+    # refused before the first epoch: no checkpoint, and no final model without its folds
+    assert not list(tmp_path.glob("**/*.pt")) and not list(tmp_path.glob("**/*.onnx"))

@@ -12,6 +12,7 @@ from pathlib import Path
 from vesselscope import is_user_error
 
 from vesselscope_train.dataset import default_data_dir, save_dataset
+from vesselscope_train.folders import writable_folder
 from vesselscope_train.harvest import HarvestSettings, harvest_dataset
 from vesselscope_train.trainer import TrainConfig
 
@@ -177,6 +178,7 @@ def _run_data(args: argparse.Namespace) -> int:
         margin_px=args.margin,
         device=args.device,
     )
+    writable_folder(args.out, "--out")  # before minutes of harvesting, not after
     dataset = harvest_dataset(settings)
     save_dataset(args.out, dataset)
     labels = dataset.labels

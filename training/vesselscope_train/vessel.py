@@ -17,6 +17,7 @@ from vesselscope_train.crossval import CrossValidation, cross_validate, repeats_
 from vesselscope_train.dataset import CropDataset, load_dataset
 from vesselscope_train.export import write_model
 from vesselscope_train.fold_export import export_fold_models
+from vesselscope_train.folders import writable_folder
 from vesselscope_train.metrics import summary_line
 from vesselscope_train.net import VesselNet
 from vesselscope_train.trainer import TrainConfig, Trained, fit
@@ -50,6 +51,7 @@ def train_vessel(
     """
     if export_folds is not None and not folds:
         raise ValueError("--export-folds needs cross-validation (--folds 2 or more)")
+    _check_outputs(out_dir, checkpoint_dir, export_folds)
     context = distributed.start()
     try:
         data = load_dataset(data_dir)
@@ -115,6 +117,15 @@ def train_vessel(
     finally:
         distributed.barrier(context)
         distributed.stop(context)
+
+
+def _check_outputs(out_dir: Path, checkpoint_dir: Path | None, export_folds: Path | None) -> None:
+    """Every folder this run writes in, tried before any training (see folders.py)."""
+    writable_folder(out_dir, "--out")
+    if checkpoint_dir is not None:
+        writable_folder(checkpoint_dir, "--checkpoint-dir")
+    if export_folds is not None:
+        writable_folder(export_folds, "--export-folds")
 
 
 def _card_details(
