@@ -280,3 +280,18 @@ def test_an_output_under_a_file_is_refused_before_any_training(tmp_path, capsys,
     assert f"error: {option} {blocked}: cannot write there (Not a directory)" in err
     # refused before the first epoch: no checkpoint, and no final model without its folds
     assert not list(tmp_path.glob("**/*.pt")) and not list(tmp_path.glob("**/*.onnx"))
+
+
+def test_resume_says_whether_it_found_a_checkpoint(tmp_path, capsys):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    args = ["vessel", "--data", str(data), "--out", str(tmp_path / "m"), "--epochs", "2"]
+    args += ["--folds", "0", "--batch-size", "8", "--no-progress", "--resume"]
+    checkpoints = data / "checkpoints"
+    assert main(args) == 0
+    assert f"no checkpoint for final in {checkpoints}: starting afresh" in capsys.readouterr().out
+    state = torch.load(checkpoints / "final.pt", weights_only=True)
+    state["losses"] = state["losses"][:1]  # as if stopped after the first epoch
+    torch.save(state, checkpoints / "final.pt")
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"resuming final from epoch 2 of 2 ({checkpoints / 'final.pt'})" in out

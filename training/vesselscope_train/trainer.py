@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -89,8 +90,8 @@ def fit(
     identity = {"config": asdict(config), "data": fingerprint(crops, labels, repeats)}
     path = checkpoint_dir / f"{tag}.pt" if checkpoint_dir else None
     losses: list[float] = []
-    if resume and path and path.is_file():
-        losses = restore_checkpoint(path, identity, model, optimizer)
+    if resume and path:
+        losses = _resumed(path, identity, model, optimizer, tag, config, context)
     network = DistributedDataParallel(model) if context.distributed else model
     sampler = DistributedSampler(
         range(len(pool)), context.world_size, context.rank, shuffle=True, seed=config.seed
@@ -112,6 +113,33 @@ def fit(
             save_checkpoint(path, identity, model, optimizer, losses)
     model.eval()
     return Trained(model, norm, losses)
+
+
+def _resumed(
+    path: Path,
+    identity: dict[str, Any],
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    tag: str,
+    config: TrainConfig,
+    context: Context,
+) -> list[float]:
+    """The losses of the epochs `path` completed, restored into model and optimizer; one line
+    either way, as a --resume that found nothing would otherwise retrain for an hour unsaid."""
+    if not path.is_file():
+        _say(context, f"no checkpoint for {tag} in {path.parent}: starting afresh")
+        return []
+    losses = restore_checkpoint(path, identity, model, optimizer)
+    if len(losses) >= config.epochs:
+        _say(context, f"resuming {tag}: all {config.epochs} epochs done ({path})")
+    else:
+        _say(context, f"resuming {tag} from epoch {len(losses) + 1} of {config.epochs} ({path})")
+    return losses
+
+
+def _say(context: Context, line: str) -> None:
+    if context.is_main:  # once, not once per process
+        print(line, flush=True)
 
 
 def _stop_if_diverged(
