@@ -201,3 +201,12 @@ def test_vessel_data_to_a_folder_under_a_file_is_refused_before_harvesting(tmp_p
         patch.setattr(cli, "harvest_dataset", lambda settings: pytest.fail("harvested"))
         assert main(["vessel-data", "--no-real", "--out", str(blocked)]) == 2
     assert f"error: --out {blocked}: cannot write there" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", ["50", "8"])
+def test_vessel_data_refuses_a_crop_size_the_network_cannot_take(tmp_path, capsys, size):
+    with pytest.raises(SystemExit) as exit_:
+        main(["vessel-data", "--no-real", "--out", str(tmp_path), "--size", size])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --size: input size must be a positive multiple of 16 (stride 2, three " in err

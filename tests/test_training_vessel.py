@@ -195,6 +195,8 @@ def test_export_folds_without_cross_validation_is_refused(tmp_path, capsys):
         (["--lr", "1e6"], "argument --lr: must be more than 0.0 and at most 10.0"),
         (["--lr", "0"], "argument --lr: must be more than 0.0"),
         (["--lr", "inf"], "argument --lr: must be more than 0.0"),
+        (["--seed", "-1"], "argument --seed: must be from 0 to 4294967295, got -1"),
+        (["--seed", str(2**64)], "argument --seed: must be from 0 to 4294967295"),
         (["--out", "{tmp}/taken.txt"], "argument --out: {tmp}/taken.txt is a file"),
     ],
 )

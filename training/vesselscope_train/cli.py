@@ -14,6 +14,7 @@ from vesselscope import is_user_error
 from vesselscope_train.dataset import default_data_dir, save_dataset
 from vesselscope_train.folders import writable_folder
 from vesselscope_train.harvest import HarvestSettings, harvest_dataset
+from vesselscope_train.net import SIZE_STEP, check_input_size
 from vesselscope_train.trainer import TrainConfig
 
 DEFAULT_REAL = Path("../shared/data/usgra-seg")  # beside the repository, never inside it
@@ -59,6 +60,21 @@ def _folder(text: str) -> Path:
 _COUNT = _within(int, 1)
 
 
+def _crop_size(text: str) -> int:
+    """A crop side the network takes (net.py's rule), refused before a harvest whose crops no
+    model could train on."""
+    size = int(_COUNT(text))
+    try:
+        return check_input_size(size)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+# -1 failed in the fold split (numpy), a seed past 2**63 when seeding an epoch (torch); 2**32 is
+# the usual range of a seed, and a bound that leaves room for the epochs' derived seeds
+_SEED = _within(int, 0, 2**32 - 1)
+
+
 def _add_data(sub: argparse._SubParsersAction) -> None:
     d = HarvestSettings(real=DEFAULT_REAL)
     p = sub.add_parser("vessel-data", help="harvest labelled candidate crops (real + simulated)")
@@ -96,7 +112,12 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--every", type=_COUNT, default=d.every, help="crop every Nth frame")
     p.add_argument("--sim-size", type=int, default=d.sim_size[0], help="simulated side (px)")
     p.add_argument("--top-k", type=int, default=d.top_k, help="candidates per frame")
-    p.add_argument("--size", type=int, default=d.size, help="crop side (network input, px)")
+    p.add_argument(
+        "--size",
+        type=_crop_size,
+        default=d.size,
+        help=f"crop side (network input, px; a multiple of {SIZE_STEP})",
+    )
     p.add_argument(
         "--margin", type=_within(float, 0.0), default=d.margin_px, help="least crop margin (px)"
     )
@@ -123,7 +144,7 @@ def _add_vessel(sub: argparse._SubParsersAction) -> None:
         default=TrainConfig.lr,
         help=f"peak learning rate, at most {MAX_LR} (%(default)s)",
     )
-    p.add_argument("--seed", type=int, default=TrainConfig.seed, help="(%(default)s)")
+    p.add_argument("--seed", type=_SEED, default=TrainConfig.seed, help="(%(default)s)")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument(
         "--real-repeats",

@@ -13,6 +13,17 @@ import torch
 from torch import nn
 
 CLASSES = ("background", "vessel")
+SIZE_STEP = 16  # the first convolution's stride 2 and three 2x2 pools halve the side 4 times
+
+
+def check_input_size(size: int) -> int:
+    """`size` if the network can take crops of that side, else ValueError saying why."""
+    if size < SIZE_STEP or size % SIZE_STEP:
+        raise ValueError(
+            f"input size must be a positive multiple of {SIZE_STEP} (stride 2, three pools), "
+            f"got {size}"
+        )
+    return size
 
 
 class VesselNet(nn.Module):
@@ -25,11 +36,9 @@ class VesselNet(nn.Module):
         lrn: bool = False,
     ) -> None:
         super().__init__()
-        if size % 16:
-            raise ValueError(
-                f"input size must be a multiple of 16 (stride 2, three pools), got {size}"
-            )
+        check_input_size(size)
         c1, c2, c3, c4 = channels
+        side = size // SIZE_STEP  # of the last feature maps
 
         def normalise() -> nn.Module:
             return nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0) if lrn else nn.Identity()
@@ -44,7 +53,7 @@ class VesselNet(nn.Module):
         )  # fmt: skip
         self.classifier = nn.Sequential(
             nn.Flatten(),
-            nn.Dropout(dropout), nn.Linear(c4 * (size // 16) ** 2, hidden), nn.ReLU(inplace=True),
+            nn.Dropout(dropout), nn.Linear(c4 * side**2, hidden), nn.ReLU(inplace=True),
             nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
             nn.Linear(hidden, len(CLASSES)),
         )  # fmt: skip
