@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ SKIP = "the training package needs torch (pip install -e ./training)"
 torch = pytest.importorskip("torch", reason=SKIP)
 pytest.importorskip("vesselscope_train", reason="the training package is not installed")
 
+from vesselscope_train import export  # noqa: E402
 from vesselscope_train.cli import main  # noqa: E402
 from vesselscope_train.distributed import Context  # noqa: E402
 from vesselscope_train.export import write_model  # noqa: E402
@@ -297,3 +299,52 @@ def test_resume_says_whether_it_found_a_checkpoint(tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert f"resuming final from epoch 2 of 2 ({checkpoints / 'final.pt'})" in out
+
+
+def test_sigterm_stops_training_like_ctrl_c_with_the_resume_hint(tmp_path):
+    data = write_crop_dataset(tmp_path / "data", per_group=2)
+    command = [sys.executable, "-m", "vesselscope_train", "vessel", "--data", str(data)]
+    command += ["--out", str(tmp_path / "m"), "--folds", "0", "--epochs", "100000"]
+    command += ["--batch-size", "8", "--no-progress", "--resume"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as run:
+        assert "starting afresh" in run.stdout.readline()  # training is under way
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=60)
+    assert run.returncode == 143
+    assert "Traceback" not in err
+    hint = "vesselscope-train: interrupted (rerun with --resume to continue)"
+    assert err.splitlines()[-1] == hint
+
+
+def _pair_matches_or_has_no_card(folder) -> bool:
+    card = folder / "vessel_classifier.card.json"
+    model = folder / "vessel_classifier.onnx"
+    return not card.exists() or load_model_card(card).sha256 == file_sha256(model.read_bytes())
+
+
+@pytest.mark.parametrize("killed_at", ["writing the card", "moving the card in"])
+def test_a_model_export_killed_midway_never_leaves_a_new_model_beside_the_old_card(
+    tmp_path, monkeypatch, killed_at
+):
+    crops, labels = _crops()
+    first = fit(crops, labels, TINY, Context(), tag="t", progress=False)
+    write_model(tmp_path, first, margin_px=50.0, threshold=0.5, details={})
+    second = fit(crops, labels, TrainConfig(epochs=1, batch_size=8), Context(), tag="t")
+    replace = os.replace
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # as SIGTERM or Ctrl+C there
+
+    if killed_at == "writing the card":
+        monkeypatch.setattr(export, "save_model_card", killed)
+    else:
+        monkeypatch.setattr(
+            os, "replace", lambda a, b: killed() if str(b).endswith(".json") else replace(a, b)
+        )
+    with pytest.raises(KeyboardInterrupt):
+        write_model(tmp_path, second, margin_px=50.0, threshold=0.5, details={})
+    assert _pair_matches_or_has_no_card(tmp_path)
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary left behind

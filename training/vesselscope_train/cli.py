@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import shlex
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -266,8 +267,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is (as `vesselscope`'s own command does), so that a run
+    stopped by a scheduler or `kill` ends like Ctrl+C: with the hint to --resume, not silently.
+    A KeyboardInterrupt, so that what cleans up after Ctrl+C cleans up after it too."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    if argv is None:  # the installed command, not a test driving main(): leave pytest's be
+        argv = sys.argv[1:]
+        signal.signal(signal.SIGTERM, _terminate)
     args = build_parser().parse_args(argv)
     args.argv = argv
     try:
@@ -278,11 +291,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"vesselscope-train: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         # `vessel` checkpoints every epoch; a harvest keeps nothing until it is done
         hint = "rerun with --resume to continue" if args.command == "vessel" else "run it again"
         print(f"vesselscope-train: interrupted ({hint})", file=sys.stderr)
-        return 130
+        return 143 if isinstance(stop, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,6 @@ def write_model(
     out_dir.mkdir(parents=True, exist_ok=True)
     data = onnx_bytes(trained)
     model_path = out_dir / name
-    model_path.write_bytes(data)
     card = ModelCard(
         model=name,
         sha256=file_sha256(data),
@@ -89,4 +89,25 @@ def write_model(
         decision_threshold=threshold,
         details=details,
     )
-    return model_path, save_model_card(card_path_for(model_path), card)
+    return model_path, _replace_pair(model_path, data, card)
+
+
+def _replace_pair(model_path: Path, data: bytes, card: ModelCard) -> Path:
+    """Put the model and its card in place of the old pair; the card's path.
+
+    Both are written whole under temporary names first. Then the old card goes, the model is
+    moved in, and its card last: a run killed at any point leaves the old pair, a model without
+    a card (which the app refuses as such) or the new pair, never a new model beside an old card.
+    """
+    card_path = card_path_for(model_path)
+    temporaries = [path.with_name(f".{path.name}.tmp") for path in (model_path, card_path)]
+    try:
+        temporaries[0].write_bytes(data)
+        save_model_card(temporaries[1], card)
+        card_path.unlink(missing_ok=True)
+        os.replace(temporaries[0], model_path)
+        os.replace(temporaries[1], card_path)
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+    return card_path
