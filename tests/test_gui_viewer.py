@@ -313,6 +313,21 @@ def test_a_label_given_without_much_confidence_is_said_with_a_question_mark():
     assert vessel_text(unknown, track_ids=True) == "#3 Vessel 1.00"
 
 
+def test_labels_grow_with_a_tall_view_so_they_can_be_read_from_the_bed(qtbot, tmp_path, cine):
+    window = make_window(qtbot, tmp_path)  # 900 x 600: labels at their base size
+    open_and_wait(qtbot, window, cine)
+
+    def points():
+        labels = [i for i in window.view.results.childItems() if isinstance(i, LabelItem)]
+        return {label._font.pointSize() for label in labels}
+
+    qtbot.waitUntil(lambda: bool(points()))
+    assert points() == {8}
+    window.resize(2400, 1400)
+    qtbot.waitUntil(lambda: window.view.viewport().height() > 1200)
+    assert min(points()) >= 12  # made again at the new size, paused or not
+
+
 def test_the_tools_panel_can_be_hidden_to_give_the_image_the_whole_window(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
     window.show()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
-from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QTransform
+from PyQt6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QResizeEvent, QTransform
 from PyQt6.QtWidgets import QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
 from vesselscope.frame import Frame
@@ -20,7 +20,7 @@ from vesselscope.gui import annotation_edits
 from vesselscope.gui.annotation_items import draw_annotations
 from vesselscope.gui.caliper_items import draw_calipers
 from vesselscope.gui.hud import badges, display_state, hud_lines, stale_notice
-from vesselscope.gui.overlay_items import Layer, draw_result
+from vesselscope.gui.overlay_items import Layer, draw_result, text_scale
 from vesselscope.gui.ruler import draw_depth_ruler, draw_hud, draw_notice
 from vesselscope.gui.state import ViewerState
 from vesselscope.gui.theme import STATE_COLOURS
@@ -88,6 +88,15 @@ class ImageView(ZoomPanView):
         if stale != self._stale_clock.isActive():
             (self._stale_clock.start if stale else self._stale_clock.stop)()
         self.viewport().update()  # the HUD may show any field
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        scale = text_scale(self.viewport().height())
+        if scale != self.results.text_scale:  # labels are made at their size: make them again
+            for layer in (self.results, self.calipers, self.preview):
+                layer.text_scale = scale
+            self._draw_result()
+            self._draw_calipers()
 
     def _stale_notice(self) -> str:
         return stale_notice(self.state, time.monotonic() - self._frame_at)
@@ -177,11 +186,13 @@ class ImageView(ZoomPanView):
                 "mm" if row else "px",
                 lambda d: self.mapFromScene(QPointF(0, d)).y(),
                 bounds,
+                self.results.text_scale,
             )
             if notice := self._stale_notice():
                 colour = STATE_COLOURS[display_state(self.state)]
                 draw_notice(painter, image.intersected(bounds), notice, colour)
-        draw_hud(painter, bounds, hud_lines(self.state), [] if blank else badges(self.state))
+        shown_badges = [] if blank else badges(self.state)
+        draw_hud(painter, bounds, hud_lines(self.state), shown_badges, self.results.text_scale)
         painter.restore()
 
 

@@ -18,6 +18,15 @@ from vesselscope.detection.results import FrameResult
 from vesselscope.evaluation.overlay import vessel_text
 from vesselscope.gui.theme import rejected_colour, vessel_colour
 
+LABEL_POINTS = 8  # a label's size in a view up to 800 px tall
+
+
+def text_scale(view_height: float) -> float:
+    """How much larger than its base size text over the image is drawn in a view this tall
+    (pixels): 1 up to 800 px, then with the view, up to 1.75. At a fixed 8 pt, labels on a
+    2560x1440 screen beside the patient were too small to read from the bed (QA)."""
+    return min(1.75, max(1.0, view_height / 800))
+
 
 class Layer(QGraphicsItem):
     """An invisible parent: its children are drawn in pixel coordinates, cleared together."""
@@ -25,6 +34,7 @@ class Layer(QGraphicsItem):
     def __init__(self, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+        self.text_scale = 1.0  # of the labels drawn in it (see text_scale())
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return QRectF()
@@ -78,7 +88,8 @@ class LabelItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.setPos(at)
         self.text, self._colour = text, colour
-        self._font = QFont("DejaVu Sans", 8, QFont.Weight.DemiBold)
+        points = LABEL_POINTS * getattr(parent, "text_scale", 1.0)
+        self._font = QFont("DejaVu Sans", round(points), QFont.Weight.DemiBold)
         width = QFontMetricsF(self._font).horizontalAdvance(text) + 10
         height = QFontMetricsF(self._font).height() + 4
         if place == "right":

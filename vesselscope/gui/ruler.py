@@ -17,9 +17,11 @@ MIN_LABEL_GAP_PX = 36
 RULER_COLOUR = QColor(215, 220, 225)
 
 
-def tick_steps(pixels_per_mm: float) -> tuple[float, float]:
-    """(major, minor) tick spacing in mm for a ruler drawn at `pixels_per_mm`."""
-    major = next((s for s in RULER_STEPS_MM if s * pixels_per_mm >= MIN_LABEL_GAP_PX), 1000.0)
+def tick_steps(pixels_per_mm: float, scale: float = 1.0) -> tuple[float, float]:
+    """(major, minor) tick spacing in mm for a ruler drawn at `pixels_per_mm`, its text `scale`
+    times its base size."""
+    gap = MIN_LABEL_GAP_PX * scale
+    major = next((s for s in RULER_STEPS_MM if s * pixels_per_mm >= gap), 1000.0)
     minor = major / 5 if major / 5 * pixels_per_mm >= 6 else major / 2
     return major, minor
 
@@ -31,14 +33,16 @@ def draw_depth_ruler(
     unit: str,
     to_screen_y: Callable[[float], float],
     bounds: QRectF,
+    scale: float = 1.0,
 ) -> None:
-    """A vertical ruler beside `image` (screen rect) for depths 0..`depth` in `unit`."""
+    """A vertical ruler beside `image` (screen rect) for depths 0..`depth` in `unit`, its text
+    `scale` times its base size."""
     if depth <= 0 or image.height() <= 0:
         return
-    x = min(image.right() + 6, bounds.right() - 34)
-    major, minor = tick_steps(image.height() / depth)
+    x = min(image.right() + 6, bounds.right() - 34 * scale)
+    major, minor = tick_steps(image.height() / depth, scale)
     painter.setPen(QPen(RULER_COLOUR, 1))
-    painter.setFont(QFont("DejaVu Sans", 8))
+    painter.setFont(QFont("DejaVu Sans", round(8 * scale)))
     top, bottom = max(image.top(), bounds.top()), min(image.bottom(), bounds.bottom())
     painter.drawLine(QPointF(x, top), QPointF(x, bottom))
     count = int(depth / minor + 1e-6)
@@ -57,9 +61,12 @@ def draw_depth_ruler(
             labelled = True
 
 
-def draw_hud(painter: QPainter, bounds: QRectF, lines: list[str], badges: list[tuple]) -> None:
-    """Text lines at the top left; (text, colour) badges at the top right, most urgent first."""
-    font = QFont("DejaVu Sans", 9)
+def draw_hud(
+    painter: QPainter, bounds: QRectF, lines: list[str], badges: list[tuple], scale: float = 1.0
+) -> None:
+    """Text lines at the top left; (text, colour) badges at the top right, most urgent first;
+    text `scale` times its base size."""
+    font = QFont("DejaVu Sans", round(9 * scale))
     painter.setFont(font)
     metrics = QFontMetricsF(font)
     y = bounds.top() + 8
@@ -69,7 +76,7 @@ def draw_hud(painter: QPainter, bounds: QRectF, lines: list[str], badges: list[t
         painter.drawText(QPointF(bounds.left() + 11, y + 1), line)
         painter.setPen(QColor(220, 225, 230))
         painter.drawText(QPointF(bounds.left() + 10, y), line)
-    bold = QFont("DejaVu Sans", 10, QFont.Weight.Bold)
+    bold = QFont("DejaVu Sans", round(10 * scale), QFont.Weight.Bold)
     painter.setFont(bold)
     metrics = QFontMetricsF(bold)
     right = bounds.right() - 10
