@@ -46,11 +46,14 @@ def test_resumed_training_ends_with_the_weights_of_an_uninterrupted_run(tmp_path
     straight = fit(crops, labels, TINY, Context(), tag="t", progress=False)
     first = TrainConfig(**{**TINY.__dict__, "epochs": 1})
     fit(crops, labels, first, Context(), tag="t", checkpoint_dir=tmp_path, progress=False)
-    # the checkpoint of a 1-epoch run does not match a 2-epoch config: refused, with the reason
-    with pytest.raises(ValueError, match="cannot resume"):
+    # the checkpoint of a 1-epoch run does not match a 2-epoch config: refused, naming what differs
+    with pytest.raises(ValueError, match="cannot resume: its epochs is 1, this run's 2 \\("):
         fit(crops, labels, TINY, Context(), tag="t", checkpoint_dir=tmp_path, resume=True)
     state = torch.load(tmp_path / "t.pt", weights_only=True)
     state["config"] = TINY.__dict__  # same run, stopped after its first epoch
+    torch.save({**state, "processes": 2}, tmp_path / "t.pt")  # ... but under torchrun
+    with pytest.raises(ValueError, match="cannot resume: its processes is 2, this run's is 1"):
+        fit(crops, labels, TINY, Context(), tag="t", checkpoint_dir=tmp_path, resume=True)
     torch.save(state, tmp_path / "t.pt")
     resumed = fit(
         crops,

@@ -57,9 +57,17 @@ def restore_checkpoint(
     for key, wanted in identity.items():
         if state.get(key) != wanted:
             raise ValueError(
-                f"{path}: cannot resume: its {key} is {state.get(key)}, this run's is {wanted} "
+                f"{path}: cannot resume: {_difference(key, state.get(key), wanted)} "
                 "(delete the checkpoint or use the same settings and data)"
             )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     return list(state["losses"])
+
+
+def _difference(key: str, had: Any, wanted: Any) -> str:
+    """What differs, by name: of two settings dicts, only the settings that differ."""
+    if isinstance(had, dict) and isinstance(wanted, dict):
+        names = sorted(n for n in had.keys() | wanted.keys() if had.get(n) != wanted.get(n))
+        return "; ".join(f"its {n} is {had.get(n)}, this run's {wanted.get(n)}" for n in names)
+    return f"its {key} is {had}, this run's is {wanted}"

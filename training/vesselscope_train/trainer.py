@@ -87,7 +87,13 @@ def fit(
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
-    identity = {"config": asdict(config), "data": fingerprint(crops, labels, repeats)}
+    # The number of processes too: a run under torchrun resumed by one process would mix two
+    # runs' results and carry a card saying one process trained it.
+    identity = {
+        "config": asdict(config),
+        "data": fingerprint(crops, labels, repeats),
+        "processes": context.world_size,
+    }
     path = checkpoint_dir / f"{tag}.pt" if checkpoint_dir else None
     losses: list[float] = []
     if resume and path:
