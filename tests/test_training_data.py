@@ -117,7 +117,11 @@ def test_vessel_data_command_harvests_real_and_simulated_crops(tmp_path, capsys)
     sim_outlines = [r for r in simulated if r["kind"] == "vessel-outline"]
     assert sim_outlines and all(r["centre_inside"] for r in sim_outlines)
     assert POSITIVE in {r["label"] for r in sim_outlines}
-    assert "wrote" in capsys.readouterr().out
+    # the search's candidates apart from the outlines added beside them, each as harvested
+    said = capsys.readouterr().out
+    candidates = data.labels[data.column("kind") == "candidate"]
+    assert said.startswith("wrote ") and "; outlines " in said
+    assert f"candidates {int((candidates == 1).sum())} vessel, " in said
 
 
 def test_vessel_data_without_the_real_folder_says_so(tmp_path, capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vesselscope import is_user_error
 
-from vesselscope_train.dataset import default_data_dir, save_dataset
+from vesselscope_train.dataset import CropDataset, default_data_dir, save_dataset
 from vesselscope_train.folders import writable_folder
 from vesselscope_train.harvest import HarvestSettings, harvest_dataset
 from vesselscope_train.net import SIZE_STEP, check_input_size
@@ -203,12 +203,22 @@ def _run_data(args: argparse.Namespace) -> int:
     writable_folder(args.out, "--out")  # before minutes of harvesting, not after
     dataset = harvest_dataset(settings)
     save_dataset(args.out, dataset)
-    labels = dataset.labels
-    print(
-        f"wrote {len(labels)} crops to {args.out}: {int((labels == 1).sum())} vessel, "
-        f"{int((labels == 0).sum())} not, {int((labels < 0).sum())} ambiguous (excluded)"
-    )
+    print(f"wrote {len(dataset.labels)} crops to {args.out}: {_label_counts(dataset)}")
     return 0
+
+
+def _label_counts(dataset: CropDataset) -> str:
+    """The labels of the search's candidates apart from the outlines added beside them: most
+    vessel crops are outlines, and summed together they read as if the search found them."""
+    labels, kinds = dataset.labels, dataset.column("kind")
+    parts = []
+    for name, of_kind in (("candidates", kinds == "candidate"), ("outlines", kinds != "candidate")):
+        chosen = labels[of_kind]
+        parts.append(
+            f"{name} {int((chosen == 1).sum())} vessel, {int((chosen == 0).sum())} not, "
+            f"{int((chosen < 0).sum())} ambiguous"
+        )
+    return "; ".join(parts) + " (ambiguous ones are left out of training)"
 
 
 def _run_vessel(args: argparse.Namespace) -> int:
