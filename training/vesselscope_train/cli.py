@@ -89,6 +89,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:
         help="usgra-seg folder (images/, masks/); default %(default)s",
     )
     p.add_argument("--no-real", action="store_true", help="simulated cines only")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
     p.add_argument(
         "--real-spacing",
         type=_within(float, 0.001, 10.0),
@@ -201,7 +202,7 @@ def _run_data(args: argparse.Namespace) -> int:
         device=args.device,
     )
     writable_folder(args.out, "--out")  # before minutes of harvesting, not after
-    dataset = harvest_dataset(settings)
+    dataset = harvest_dataset(settings, progress=not args.no_progress)
     save_dataset(args.out, dataset)
     print(f"wrote {len(dataset.labels)} crops to {args.out}: {_label_counts(dataset)}")
     return 0

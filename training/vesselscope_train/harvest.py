@@ -69,6 +69,7 @@ def harvest_real(
     top_k: int,
     device: str | None,
     outline_copies: int,
+    progress: bool = True,
 ) -> None:
     """Every usgra-seg image, searched with the general preset at an assumed spacing; plus
     crops of the outlined vessels and nerves (outlines.py) unless `outline_copies` < 0."""
@@ -77,7 +78,7 @@ def harvest_real(
     groups = real_data.similarity_groups(frames)
     search = CandidateSearch("general", device=device, top_k=top_k)
     for n, (item, frame, group) in enumerate(
-        tqdm(list(zip(items, frames, groups, strict=True)), desc="real")
+        tqdm(list(zip(items, frames, groups, strict=True)), desc="real", disable=not progress)
     ):
         vessels, nerves = real_data.class_regions(item.mask, frame.shape)
         provenance = {
@@ -109,6 +110,7 @@ def harvest_simulated(
     top_k: int,
     device: str | None,
     outline_copies: int,
+    progress: bool = True,
 ) -> None:
     """Every `every`-th frame of a `frames`-frame cine per preset and seed; one group per cine.
 
@@ -118,7 +120,7 @@ def harvest_simulated(
     ambiguous: without the outline crops the classifier hardly ever sees such a vein labelled.
     """
     jobs = [(preset, seed) for preset in presets for seed in seeds]
-    for preset, seed in tqdm(jobs, desc="simulated"):
+    for preset, seed in tqdm(jobs, desc="simulated", disable=not progress):
         search = CandidateSearch(preset, device=device, top_k=top_k)
         cine = simulate_cine(preset, frames=frames, seed=seed, size=size)
         rng = np.random.default_rng([seed, len(preset), 11])
@@ -155,7 +157,7 @@ class HarvestSettings:
     device: str | None = None  # candidate search device: None = OpenCL if any, else NumPy
 
 
-def harvest_dataset(settings: HarvestSettings) -> CropDataset:
+def harvest_dataset(settings: HarvestSettings, progress: bool = True) -> CropDataset:
     harvest = Harvest(settings.size, settings.margin_px)
     if settings.real is not None:
         harvest_real(
@@ -165,6 +167,7 @@ def harvest_dataset(settings: HarvestSettings) -> CropDataset:
             settings.top_k,
             settings.device,
             settings.outline_copies,
+            progress,
         )
     if settings.presets and settings.seeds:
         harvest_simulated(
@@ -177,6 +180,7 @@ def harvest_dataset(settings: HarvestSettings) -> CropDataset:
             settings.top_k,
             settings.device,
             settings.sim_outline_copies,
+            progress,
         )
     if not harvest.records:
         raise ValueError(
