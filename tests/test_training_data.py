@@ -70,6 +70,17 @@ def test_grouped_folds_keep_each_group_in_one_fold_and_mix_domains():
         grouped_folds(groups[:6], domains[:6], 5)
 
 
+def test_real_images_named_in_capitals_are_taken_too(tmp_path):
+    """images/0002.PNG was skipped without a word (QA)."""
+    from vesselscope_train.real_data import list_real_images
+
+    real = write_usgra_folder(tmp_path / "usgra", count=3)
+    for folder in ("images", "masks"):
+        (real / folder / "0002.png").rename(real / folder / "0002.PNG")
+    names = [item.image.name for item in list_real_images(real)]
+    assert names == ["0000.png", "0001.png", "0002.PNG"]
+
+
 def test_vessel_data_command_harvests_real_and_simulated_crops(tmp_path, capsys):
     real = write_usgra_folder(tmp_path / "usgra")
     out = tmp_path / "data"

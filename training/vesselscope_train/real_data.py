@@ -29,8 +29,10 @@ class RealImage:
 
 
 def list_real_images(folder: Path) -> list[RealImage]:
-    """Every images/NNNN.png with its masks/NNNN.png, in name order."""
-    images = sorted((folder / "images").glob("*.png"))
+    """Every images/NNNN.png with its masks/NNNN.png, in name order (.PNG too: skipped, such an
+    image was left out unsaid)."""
+    found = (folder / "images").glob("*")
+    images = sorted(p for p in found if p.suffix.lower() == ".png" and p.is_file())
     if not images:
         raise FileNotFoundError(f"{folder}: no images/*.png (expected the usgra-seg layout)")
     missing = [p.name for p in images if not (folder / "masks" / p.name).is_file()]

@@ -82,7 +82,8 @@ def _png_palette(data: bytes, path: Path) -> np.ndarray:
 
 def usgra_frames(folder: Path, spacing_mm: float) -> Iterator[tuple[Frame, np.ndarray]]:
     """(frame, vessel mask) for every images/NNNN.png with a masks/NNNN.png beside it."""
-    images = sorted((folder / "images").glob("*.png"))
+    found = (folder / "images").glob("*")  # .PNG too, not left out unsaid
+    images = sorted(p for p in found if p.suffix.lower() == ".png" and p.is_file())
     if not images:
         raise FileNotFoundError(f"{folder}: no images/*.png (expected the usgra-seg layout)")
     for index, path in enumerate(images):
