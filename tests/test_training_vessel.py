@@ -191,6 +191,18 @@ def test_export_folds_without_cross_validation_is_refused(tmp_path, capsys):
     assert "--export-folds needs cross-validation" in capsys.readouterr().err
 
 
+def test_export_folds_of_simulated_crops_alone_is_refused_before_training(tmp_path, capsys):
+    """Its folds.json would list no image, and evaluate --fold-models could score none (QA)."""
+    from vesselscope_train.dataset import load_dataset, save_dataset
+
+    data = load_dataset(write_crop_dataset(tmp_path / "data", per_group=2))
+    simulated = save_dataset(tmp_path / "sim", data.subset(data.column("domain") == "simulated"))
+    args = ["vessel", "--data", str(simulated), "--out", str(tmp_path / "m"), "--folds", "2"]
+    assert main([*args, "--no-progress", "--export-folds", str(tmp_path / "f")]) == 2
+    assert "holds no real images" in capsys.readouterr().err
+    assert not (tmp_path / "m" / "vessel_classifier.onnx").exists()
+
+
 @pytest.mark.parametrize(
     ("option", "refused"),
     [

@@ -55,6 +55,13 @@ def train_vessel(
     context = distributed.start()
     try:
         data = load_dataset(data_dir)
+        if export_folds is not None and "real" not in set(data.column("domain")):
+            # the manifest lists the real images each fold held out: it would list none, and
+            # evaluate --fold-models could score no image with it
+            raise ValueError(
+                f"--export-folds: {data_dir} holds no real images (harvested with --no-real), "
+                "so no fold model would hold out any image to be scored on"
+            )
         usable = data.subset(data.labels >= 0)  # ambiguous crops (-1) are never trained on
         cv = None
         if folds:
