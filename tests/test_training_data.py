@@ -227,3 +227,9 @@ def test_vessel_data_refuses_a_crop_size_the_network_cannot_take(tmp_path, capsy
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "argument --size: input size must be a positive multiple of 16 (stride 2, three " in err
+
+
+def test_vessel_data_refuses_a_preset_named_twice(tmp_path, capsys):
+    args = ["vessel-data", "--no-real", "--out", str(tmp_path), "--presets", "femoral", "femoral"]
+    assert main(args) == 2
+    assert "error: --presets names femoral more than once" in capsys.readouterr().err

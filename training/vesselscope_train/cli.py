@@ -186,6 +186,9 @@ def _run_data(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    twice = sorted({name for name in args.presets if args.presets.count(name) > 1})
+    if twice:  # a typo, most likely; harvested as asked, its cines would weigh double
+        raise ValueError(f"--presets names {', '.join(twice)} more than once")
     settings = HarvestSettings(
         real=None if args.no_real else args.real,
         real_spacing_mm=args.real_spacing,
