@@ -114,6 +114,7 @@ def test_vessel_data_command_harvests_real_and_simulated_crops(tmp_path, capsys)
     said = capsys.readouterr()
     assert "\r" not in said.err
     data = load_dataset(out)
+    assert "vesselscope_commit" in data.meta  # which code harvested it (see provenance.py)
     assert data.crops.dtype == np.uint8 and data.crops.shape[1:] == (32, 32)
     domains = data.column("domain")
     assert {"real", "simulated"} == set(domains)
@@ -233,3 +234,30 @@ def test_vessel_data_refuses_a_preset_named_twice(tmp_path, capsys):
     args = ["vessel-data", "--no-real", "--out", str(tmp_path), "--presets", "femoral", "femoral"]
     assert main(args) == 2
     assert "error: --presets names femoral more than once" in capsys.readouterr().err
+
+
+def test_datasets_and_models_record_the_commit_of_the_code_that_made_them(tmp_path, monkeypatch):
+    """The search decides which crops a harvest holds: a version number alone did not tell
+    two datasets apart (QA)."""
+    import subprocess
+
+    from vesselscope_train.provenance import source_commit
+
+    import vesselscope
+
+    def git(*args):
+        done = subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    package = tmp_path / "vesselscope" / "__init__.py"
+    package.parent.mkdir()
+    package.write_text("")
+    monkeypatch.setattr(vesselscope, "__file__", str(package))
+    assert source_commit() is None  # not a checkout
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first")
+    head = git("rev-parse", "HEAD")
+    assert len(head) == 40 and source_commit() == head
+    package.write_text("changed = True\n")
+    assert source_commit() == head + "+changes"

@@ -158,6 +158,7 @@ def test_resume_skips_finished_runs_and_rewrites_the_model(tmp_path, capsys):
     assert card["training"]["command"].startswith("vesselscope-train vessel --data ")
     assert "--resume" not in card["training"]["command"]
     assert card["training"]["config"]["real_candidate_repeats"] == 2
+    assert "vesselscope_commit" in card["training"]  # which code trained it
     assert "--real-repeats 2" in card["training"]["command"]
 
 

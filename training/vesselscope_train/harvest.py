@@ -25,6 +25,7 @@ from vesselscope_train import real_data
 from vesselscope_train.dataset import CropDataset
 from vesselscope_train.labels import NEGATIVE_COVERAGE, POSITIVE_IOU, overlap, truth_regions
 from vesselscope_train.outlines import jittered, region_ellipses
+from vesselscope_train.provenance import source_commit
 
 
 @dataclass
@@ -194,5 +195,6 @@ def harvest_dataset(settings: HarvestSettings, progress: bool = True) -> CropDat
         },
         "attribution": real_data.ATTRIBUTION if settings.real is not None else None,
         "vesselscope": vesselscope.__version__,
+        "vesselscope_commit": source_commit(),
     }
     return CropDataset(np.stack(harvest.crops), harvest.records, meta)

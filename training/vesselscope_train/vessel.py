@@ -20,6 +20,7 @@ from vesselscope_train.fold_export import export_fold_models
 from vesselscope_train.folders import writable_folder
 from vesselscope_train.metrics import summary_line
 from vesselscope_train.net import VesselNet
+from vesselscope_train.provenance import source_commit
 from vesselscope_train.trainer import TrainConfig, Trained, fit
 
 AUGMENTATION = [
@@ -184,6 +185,7 @@ def _card_details(
             "final_loss": round(final.losses[-1], 4) if final.losses else None,
             "processes": context.world_size,
             "torch": torch.__version__,
+            "vesselscope_commit": source_commit(),
         },
         "inference": "P(vessel) is the mean over the crop and its mirror image, inside the network",
         "cross_validation": json.loads(json.dumps(cv.report)) if cv else None,
