@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 from tests.test_gui_support import FakeDetector, make_window
 from vesselscope.gui.hud import badges, display_state, hud_lines
@@ -89,6 +90,31 @@ def test_a_recording_goes_on_in_a_second_file_when_the_image_size_changes(qtbot,
         values = [int(f.pixels[0, 0]) for f in before] + [int(f.pixels[0, 0]) for f in after]
         shapes = {f.shape for f in before}, {f.shape for f in after}
     assert values == list(range(values[0], 120)) and shapes == ({(24, 32)}, {(20, 30)})
+
+
+def test_a_stale_image_stays_dimmed_until_a_new_one_and_unfreezing_shows_the_newest(
+    qtbot, tmp_path
+):
+    """QA: unfrozen while the stream was down, the frame stepped back to was shown as its
+    last, with the silence counted from then; reconnected, the old image read LIVE at once."""
+    window = make_window(qtbot, tmp_path)
+    s, view = window.state, window.view
+    window.open_path("fakelive://60")
+    qtbot.waitUntil(lambda: s.stream == "stalled", timeout=5000)  # 60 frames, then silence
+    newest = s.frame.index
+    qtbot.wait(1100)
+    window.actions["freeze"].trigger()
+    for _ in range(3):
+        window.actions["step_back"].trigger()
+    assert s.frame.index < newest
+    window.actions["freeze"].trigger()  # unfrozen, still stalled
+    assert s.frame.index == newest and view._stale_notice().startswith("STALLED")
+    assert not view._stale_notice().endswith("for 0 s")  # counted from the newest frame's arrival
+    s.update(stream="live")  # the link is back, but no image yet: the old one is not live
+    assert view.image.opacity() < 1 and view._stale_notice().startswith("CONNECTED  ·  no new")
+    later = replace(s.frame, index=newest + 1)
+    s.update(frame=later)
+    assert view.image.opacity() == 1 and not view._stale_notice()
 
 
 def test_closing_the_window_stops_the_stream(qtbot, tmp_path):

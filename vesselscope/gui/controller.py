@@ -87,7 +87,9 @@ class Controller(QObject):
         frozen = not self.state.frozen
         self.worker.post(freeze=frozen)
         self.state.update(frozen=frozen, buffered=len(self.buffer))
-        if frozen and self.buffer:
+        # Frozen, the newest frame to start from; unfrozen, the newest again, not a frame the
+        # user stepped back to: with the stream down, nothing new would come to replace it.
+        if self.buffer:
             self._show_buffered(len(self.buffer) - 1)
 
     def record(self, folder: str) -> None:

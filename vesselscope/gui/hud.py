@@ -52,13 +52,18 @@ def position_text(state: ViewerState) -> str:
     return f"{position}  ·  {frame.index / source.fps:.2f} s"
 
 
-def stale_notice(state: ViewerState, silent_s: float) -> str:
+def stale_notice(state: ViewerState, silent_s: float, waiting: bool = False) -> str:
     """Over a live stream's last image once no new one comes ("STALLED · no new image for
-    6 s"); "" while it is live, frozen by the user, or has no image."""
+    6 s"), and, `waiting`, after the link came back until a new image does ("CONNECTED · ...":
+    the old one is not live); "" while live, frozen by the user, or without an image."""
     if state.source is None or not state.source.live or state.frame is None or state.frozen:
         return ""
     word = display_state(state)
-    return "" if word == "live" else f"{word.upper()}  ·  no new image for {silent_s:.0f} s"
+    if word == "live":
+        if not waiting:
+            return ""
+        word = "connected"
+    return f"{word.upper()}  ·  no new image for {silent_s:.0f} s"
 
 
 def hud_lines(state: ViewerState) -> list[str]:

@@ -60,7 +60,11 @@ class ImageView(ZoomPanView):
         )
         self.tool = DrawingTool(self)
         self._geometry: tuple | None = None  # (shape, spacing) now on screen
-        self._frame_at = time.monotonic()  # when the image on screen came
+        # when the newest frame of a stream came (stepping through a frozen cine is no new one),
+        # its index, and whether the view waits for a newer one since the stream went stale
+        self._frame_at = time.monotonic()
+        self._newest = -1
+        self._waiting = False
         self._stale_clock = QTimer(self)  # counts the seconds said over a stale image
         self._stale_clock.setInterval(1000)
         self._stale_clock.timeout.connect(self.viewport().update)
@@ -69,9 +73,13 @@ class ImageView(ZoomPanView):
 
     # -- binding to the state ------------------------------------------------------------------
     def _changed(self, name: str) -> None:
+        if name == "source":
+            self._newest, self._waiting = -1, False
         if name == "frame":
-            self._frame_at = time.monotonic()
-            self._show_frame(self.state.frame)
+            frame = self.state.frame
+            if frame is not None and frame.index > self._newest:
+                self._newest, self._frame_at, self._waiting = frame.index, time.monotonic(), False
+            self._show_frame(frame)
             self._draw_result()
             self._draw_annotations()
             self._draw_calipers()
@@ -84,6 +92,7 @@ class ImageView(ZoomPanView):
         if name == "tool":
             self.set_pan_mode(self.state.tool == "pan")
         stale = bool(self._stale_notice())
+        self._waiting = self._waiting or stale  # until a newer frame than the one stale now
         self.image.setOpacity(STALE_OPACITY if stale else 1.0)  # its overlays are its children
         if stale != self._stale_clock.isActive():
             (self._stale_clock.start if stale else self._stale_clock.stop)()
@@ -99,7 +108,7 @@ class ImageView(ZoomPanView):
             self._draw_calipers()
 
     def _stale_notice(self) -> str:
-        return stale_notice(self.state, time.monotonic() - self._frame_at)
+        return stale_notice(self.state, time.monotonic() - self._frame_at, self._waiting)
 
     def _show_frame(self, frame: Frame | None) -> None:
         if frame is None:
