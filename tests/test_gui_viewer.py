@@ -166,6 +166,12 @@ def test_frames_skipped_to_keep_up_with_playback_keep_the_tracks(qtbot, tmp_path
     assert detector.processed[-(skipped - shown_before + 1) :] == list(
         range(shown_before, skipped + 1)
     )
+    # and stepped forward onto a frame playback showed, it shows that again, not detected anew
+    # from the skipped one (QA: its label then read "Artery?" where it had read "Vessel")
+    taken = len(detector.processed)
+    window.actions["step_forward"].trigger()
+    wait_for_frame(qtbot, window, skipped + 1)
+    assert len(detector.processed) == taken
 
 
 def test_overlays_toggle_each_on_its_own(qtbot, tmp_path, cine):

@@ -96,7 +96,10 @@ class RecordingPlayer:
         self._show(due, keep_tracks=due > self.last)
 
     def _show(self, index: int, keep_tracks: bool = False) -> None:
-        if not self.playing and index != self.tracked + 1 and index in self.shown:
+        # While paused, a frame shown before shows what it showed, whichever way it is stepped
+        # onto: detected again from the frame stepped from (one playback had skipped), its
+        # label could differ from the one shown before.
+        if not self.playing and index in self.shown:
             self.last = index
             self.session.show(self.source[index], self.shown[index])
             return
@@ -123,11 +126,14 @@ class RecordingPlayer:
         self.shown[index] = self.session.deliver(frame)
 
     def _resume_point(self, index: int) -> int | None:
-        """When playback skipped `index` (shown frames on either side of it, at most
-        CATCH_UP_FRAMES apart), the last frame shown before it; else None."""
+        """The last frame shown before `index` when that is the frame before it, or when
+        playback skipped `index` (shown frames on either side, at most CATCH_UP_FRAMES apart);
+        else None (a jump)."""
         before = [shown for shown in self.shown if shown < index]
         after = [shown for shown in self.shown if shown > index]
-        if before and after and min(after) - max(before) <= CATCH_UP_FRAMES:
+        if not before:
+            return None
+        if max(before) == index - 1 or (after and min(after) - max(before) <= CATCH_UP_FRAMES):
             return max(before)
         return None
 
