@@ -50,7 +50,9 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     assert window.status.rates.text() == "in – · out –"
     # and the image is not said to be live: neither over it nor in the cine bar
     assert (
-        hud_lines(s)[1] == window.cine.position.text() == f"Stalled  ·  last frame {s.frame.index}"
+        hud_lines(s)[1]
+        == window.cine.position.text()
+        == f"Stalled  ·  last frame {s.frame.index + 1}"  # from 1, as the Measure panel counts
     )
     # and the last image, with what is drawn on it, is dimmed under a notice of how long
     assert window.view.image.opacity() < 1 and window.view.results.opacity() == 1  # inherited

@@ -11,6 +11,7 @@ from tests.test_gui_support import drag, make_window, open_and_wait, wait_for_fr
 from vesselscope.annotations import load_annotations
 from vesselscope.gui.annotation_items import AnnotationItem
 from vesselscope.gui.calipers import Caliper, caliper_names
+from vesselscope.gui.hud import hud_lines
 
 
 def test_caliper_readings_follow_row_and_column_spacing():
@@ -80,6 +81,10 @@ def test_measuring_a_live_stream_freezes_it(qtbot, tmp_path):
     assert window.state.frozen
     (caliper,) = window.state.calipers
     assert caliper.frame_index == window.state.frame.index and window.view.calipers.childItems()
+    # the panel and the image number the frame alike (QA: "frame 95" listed, "frame 94" shown)
+    number = f"frame {caliper.frame_index + 1}"
+    assert window.caliper_panel.list.item(0).text().endswith(f"({number})")
+    assert hud_lines(window.state)[1].endswith(number)
 
 
 def test_pan_drag_and_zoom_do_not_measure(qtbot, tmp_path):

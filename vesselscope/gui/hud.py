@@ -40,12 +40,14 @@ def position_text(state: ViewerState) -> str:
     if source is None or frame is None:
         return ""
     if source.live:
-        if state.frozen:
-            return f"Cine {state.index + 1} / {state.buffered}"
+        # frames counted from 1, as in a recording and in the Measure panel's list
+        number = frame.index + 1
+        if state.frozen:  # the frame's number too: a caliper is listed with it
+            return f"Cine {state.index + 1} / {state.buffered}  ·  frame {number}"
         word = display_state(state)
         if word != "live":  # stalled, reconnecting, ended: the image is no longer live
-            return f"{word.capitalize()}  ·  last frame {frame.index}"
-        return f"Live  ·  frame {frame.index}"
+            return f"{word.capitalize()}  ·  last frame {number}"
+        return f"Live  ·  frame {number}"
     position = f"Frame {frame.index + 1} / {source.frame_count}"
     if source.fps is None:  # stills, or a recording without timing: no time to make up
         return position
