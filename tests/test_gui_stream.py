@@ -71,27 +71,31 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     assert values == list(range(values[0], 80)) and len(values) > 20
 
 
-def test_a_recording_goes_on_in_a_second_file_when_the_image_size_changes(qtbot, tmp_path):
+def test_a_recording_goes_on_in_another_file_when_the_image_size_changes(qtbot, tmp_path):
     """A sequence holds one size: the recording used to stop at a change of depth, and nothing
-    after it was kept."""
+    after it was kept. Each change starts NAME-2.mhd, NAME-3.mhd... (not NAME-2-2.mhd)."""
     window = make_window(qtbot, tmp_path, make_detector=SlowDetector)
     s = window.state
     window.store.last_folder = str(tmp_path)
-    window.open_path("fakelive://120?resize=60")
+    window.open_path("fakelive://120?resize=40,80")
     qtbot.waitUntil(lambda: s.frame is not None, timeout=5000)
     window.actions["record"].trigger()
     qtbot.waitUntil(lambda: s.recording is not None and s.recording.endswith("-2.mhd"))
-    assert "Recording goes on in " in window.status.message.text()
-    assert "the image is now 30x20" in window.status.message.text()
+    assert window.status.message.text().endswith("-2.mhd: image now 30x20")
     qtbot.waitUntil(lambda: s.stream == "stalled", timeout=5000)
+    assert s.recording.endswith("-3.mhd")
     window.actions["record"].trigger()
     qtbot.waitUntil(lambda: s.recording is None, timeout=5000)
-    (second,) = tmp_path.glob("vesselscope-recording-*-2.mhd")
-    first = second.with_name(second.name.replace("-2.mhd", ".mhd"))
-    with open_source(first) as before, open_source(second) as after:
-        values = [int(f.pixels[0, 0]) for f in before] + [int(f.pixels[0, 0]) for f in after]
-        shapes = {f.shape for f in before}, {f.shape for f in after}
-    assert values == list(range(values[0], 120)) and shapes == ({(24, 32)}, {(20, 30)})
+    (third,) = tmp_path.glob("vesselscope-recording-*-3.mhd")
+    files = [third.with_name(third.name.replace("-3.mhd", end)) for end in (".mhd", "-2.mhd")]
+    values, shapes = [], []
+    for path in [*files, third]:
+        with open_source(path) as source:
+            frames = list(source)
+        values += [int(f.pixels[0, 0]) for f in frames]
+        shapes.append({f.shape for f in frames})
+    assert values == list(range(values[0], 120))
+    assert shapes == [{(24, 32)}, {(20, 30)}, {(24, 32)}]
 
 
 def test_a_stale_image_stays_dimmed_until_a_new_one_and_unfreezing_shows_the_newest(

@@ -79,14 +79,16 @@ class FakeDetector:
 
 
 class ScriptedStream(LiveSource):
-    """`fakelive://COUNT[?resize=N]`: COUNT frames at about 100 fps, then silence (the stream
-    stalls); from frame N on, smaller frames (the scanner's depth changed)."""
+    """`fakelive://COUNT[?resize=N,M...]`: COUNT frames at about 100 fps, then silence (the
+    stream stalls); at frames N, M... the size changes, smaller then back (the scanner's depth
+    changed)."""
 
     def __init__(self, uri: str) -> None:
         super().__init__(uri, stall_s=0.3)
         parts = urlsplit(uri)
         self.count = int(parts.netloc or 40)
-        self.resize_at = int(parts.query.partition("resize=")[2] or self.count)
+        changes = parts.query.partition("resize=")[2]
+        self.resize_at = [int(n) for n in changes.split(",")] if changes else []
         self.fps = 100.0
         self.spacing_mm = (0.5, 0.5)
 
@@ -95,7 +97,8 @@ class ScriptedStream(LiveSource):
         for i in range(self.count):
             if self._pause(0.01):
                 return
-            pixels = np.full((24, 32) if i < self.resize_at else (20, 30), i % 256, np.uint8)
+            smaller = sum(i >= n for n in self.resize_at) % 2
+            pixels = np.full((20, 30) if smaller else (24, 32), i % 256, np.uint8)
             self._deliver(Frame(pixels, self.spacing_mm, i, time.time(), self.path))
         while not self._pause(0.05):
             pass  # connected but silent: the watchdog must report it stalled

@@ -7,6 +7,7 @@ picture never lags behind the probe. The stream's state reaches the sink the mom
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vesselscope.errors import SourceError
@@ -30,6 +31,7 @@ class StreamPlayer:
         self.session, self.source = session, source
         self.frozen = False
         self.recorder: SequenceRecorder | None = None
+        self._first_file: Path | None = None  # the recording's first file, which names the rest
         sink = session.sink
         self._remove_listener = None
         if isinstance(source, LiveSource):
@@ -71,11 +73,13 @@ class StreamPlayer:
         self.session.dropped += len(frames) - 1
         self.session.deliver(frames[-1])
 
-    def _record(self, path: str) -> None:
+    def _record(self, path: str, continued: bool = False) -> None:
         if self.recorder is not None:
             recorder, self.recorder = self.recorder, None
             self.session.sink.report_recording("")
             recorder.close()
+        if not continued:
+            self._first_file = None
         if path:
             self.recorder = SequenceRecorder(path, fps_hint=self.source.fps)
             self.session.sink.report_recording(path)
@@ -95,16 +99,14 @@ class StreamPlayer:
         """The scanner's depth or size changed: a sequence holds one size, so the recording
         goes on in a new file beside the first rather than stopping (it used to, and nothing
         after the change was kept)."""
-        first = self.recorder.path
-        number = 2
+        first = self._first_file = self._first_file or self.recorder.path
+        number = 2  # NAME-2.mhd, NAME-3.mhd...: numbered from the first file, not the last
         while (path := first.with_name(f"{first.stem}-{number}.mhd")).exists():
             number += 1
-        self._record(str(path))
+        self._record(str(path), continued=True)
         rows, cols = frame.shape
-        self.session.sink.report_notice(
-            f"Recording goes on in {path.name}: the image is now {cols}x{rows} "
-            f"({first.name} holds the frames before)"
-        )
+        notice = f"Recording goes on in {path.name}: image now {cols}x{rows}"
+        self.session.sink.report_notice(notice)
 
     def refresh(self, keep_tracks: bool) -> None:
         """Nothing to do: the next frame of the stream shows the new settings."""
