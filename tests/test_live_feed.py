@@ -188,9 +188,11 @@ def test_a_stream_slower_than_the_stall_time_stalls_only_when_it_stops():
         assert source.stall_after_s() == pytest.approx(0.9, abs=0.1)
     finally:
         feed.close()
-    # stalled after the first frame, before the stream's rate was known, and when it stopped
-    assert states[:2] == [StreamState.CONNECTING, StreamState.LIVE]
-    assert states[2:] == [StreamState.STALLED, StreamState.LIVE] + [
+    # stalled only when it stopped: not even between its first two frames, before its rate was
+    # known (QA saw that flash once)
+    assert states == [
+        StreamState.CONNECTING,
+        StreamState.LIVE,
         StreamState.STALLED,
         StreamState.DISCONNECTED,
     ]

@@ -32,6 +32,9 @@ DEFAULT_STALL_S = 0.5
 # 24 times in 8 s, an alarm that cries wolf.
 STALL_PERIODS = 3
 STALL_INTERVALS = 9
+# Between a stream's first image and its second, its rate is not known yet: this long at least,
+# so that a slow stream is not called stalled once right after it connects.
+FIRST_INTERVAL_S = 2.0
 JOIN_TIMEOUT_S = 2.0
 
 
@@ -170,7 +173,8 @@ class LiveSource(Source):
         """Silence for longer than this is a stall: the stall time, or a slow stream's
         STALL_PERIODS usual intervals."""
         if not self._intervals:
-            return self.stall_s
+            first_gap = self._last_frame is not None  # one image on this link so far
+            return max(self.stall_s, FIRST_INTERVAL_S) if first_gap else self.stall_s
         usual = statistics.median(list(self._intervals))  # a copy: the receiver appends
         return max(self.stall_s, min(STALL_PERIODS * usual, 60.0))
 
