@@ -20,7 +20,7 @@ from tests.test_gui_support import (
 )
 from vesselscope.detection.detector import Detector
 from vesselscope.detection.results import Vessel
-from vesselscope.evaluation.overlay import vessel_text
+from vesselscope.evaluation.overlay import colour_label, vessel_text
 from vesselscope.gui.hud import hud_lines
 from vesselscope.gui.overlay_items import LabelItem
 
@@ -310,11 +310,13 @@ def test_an_outline_the_classifier_did_not_confirm_this_frame_says_how_it_is_hel
 
 def test_a_label_given_without_much_confidence_is_said_with_a_question_mark():
     """The number beside a label is the vessel's score: "Vein 1.00" on a label of confidence
-    0.4 read as a sure vein (it was an artery)."""
-    cases = ((0.4, "#3 Vein? 1.00"), (0.69, "#3 Vein? 1.00"), (0.7, "#3 Vein 1.00"))
-    for confidence, text in cases:
+    0.4 read as a sure vein (it was an artery), and so did a blue "Vein? 1.00"."""
+    cases = ((0.4, "#3 Vessel (vein?) 1.00"), (0.69, "#3 Vessel (vein?) 1.00"))
+    for confidence, text in (*cases, (0.7, "#3 Vein 1.00")):
         vessel = Vessel(50.0, 40.0, 8, 5, 0, 1.0, (0.1, 0.1), 3, "vein", confidence)
         assert vessel_text(vessel, track_ids=True) == text
+        # and coloured as a vein only when sure: amber, as an unknown vessel, before
+        assert colour_label(vessel) == ("vein" if confidence >= 0.7 else "unknown")
     unknown = Vessel(50.0, 40.0, 8, 5, 0, 1.0, (0.1, 0.1), 3, "unknown", 0.0)
     assert vessel_text(unknown, track_ids=True) == "#3 Vessel 1.00"
 

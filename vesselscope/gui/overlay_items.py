@@ -15,7 +15,7 @@ from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QStyleOptionGraphicsItem
 
 from vesselscope.detection.results import FrameResult
-from vesselscope.evaluation.overlay import vessel_text
+from vesselscope.evaluation.overlay import colour_label, vessel_text
 from vesselscope.gui.theme import rejected_colour, vessel_colour
 
 LABEL_POINTS = 8  # a label's size in a view up to 800 px tall
@@ -139,7 +139,7 @@ def draw_result(
             LabelItem(f"{candidate.score:.2f}", dim, layer, top_of(candidate)).setOpacity(0.8)
     if vessels:
         for vessel in result.vessels:
-            colour = vessel_colour(vessel.label)
+            colour = vessel_colour(colour_label(vessel))
             width = 2 if vessel.state == "detected" else 1
             ellipse_item(vessel, cosmetic_pen(colour, width), layer)
             Marker(QPointF(vessel.cx, vessel.cy), colour, layer)

@@ -17,11 +17,12 @@ MIN_HISTORY_S = 1.5  # at least one or two heartbeats before saying anything
 # 1.00 from 0.3, where 80% of the matched vessels carry a label (the small forearm artery,
 # whose pulsation hardly shows above the shape noise, is the one that goes unlabelled).
 MIN_CONFIDENCE = 0.3
-# From this confidence a label is said as sure; between MIN_CONFIDENCE and it, with a question
-# mark ("Vein?"). On simulated cines (femoral, carotid, forearm; validation seeds 201-208) labels
-# given under 0.7 were wrong 3-5% of the time, from 0.7 to 0.8 1.7%, and from 0.8 0.2%; on
-# seeds 3-8, 101 and 102 4-7%, 1.9% and none. A clinician read "Vein 1.00" on an artery whose
-# label had 0.3-0.5 confidence as a sure vein: the number shown is the vessel's score.
+# From this confidence a label is shown as sure (red or blue); between MIN_CONFIDENCE and it, as
+# an amber vessel with the label asked ("Vessel (vein?)"). On simulated cines (femoral, carotid,
+# forearm; validation seeds 201-208) labels given under 0.7 were wrong 3-5% of the time, from
+# 0.7 to 0.8 1.7%, and from 0.8 0.2%; on seeds 3-8, 101 and 102 4-7%, 1.9% and none. A
+# clinician read "Vein 1.00" on an artery whose label had 0.3-0.5 confidence as a sure vein:
+# the number shown is the vessel's score.
 SURE_CONFIDENCE = 0.7
 # Single frames where the fit jumped to a neighbouring size or shape read as pulsation (in the
 # cardiac band) or as deformation. A frame is taken for such a misfit when its radius or
