@@ -72,6 +72,15 @@ def test_a_caliper_is_drawn_on_the_frame_it_measured_only(qtbot, tmp_path):
     assert window.view.calipers.childItems()
 
 
+def test_a_caliper_dragged_past_the_image_ends_at_its_edge(qtbot, tmp_path):
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))  # 64 x 48 pixels
+    window.actions["tool_distance"].trigger()
+    drag(window.view, (10, 20), (90, 20))  # 26 pixels past the right edge
+    (caliper,) = window.state.calipers
+    assert caliper.end == (63.0, 20.0) and caliper.length == pytest.approx(53 * 0.5)
+
+
 def test_measuring_a_live_stream_freezes_it(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path)
     window.open_path("fakelive://1000")

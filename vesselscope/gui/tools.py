@@ -81,7 +81,8 @@ class DrawingTool:
     def _caliper(self, end: Point, start: Point | None = None) -> Caliper:
         frame = self.view.state.frame
         kind = "distance" if self.kind == "distance" else "ellipse"
-        return Caliper(kind, start or self._start, end, frame.index, frame.spacing_mm)
+        ends = (_on_image(start or self._start, frame.shape), _on_image(end, frame.shape))
+        return Caliper(kind, *ends, frame.index, frame.spacing_mm)
 
     def _item_under(self, position: QPointF) -> bool:
         item = self.view.itemAt(position.toPoint())
@@ -90,3 +91,10 @@ class DrawingTool:
                 return True
             item = item.parentItem()
         return False
+
+
+def _on_image(point: Point, shape: tuple[int, int]) -> Point:
+    """`point` moved onto the image's nearest pixel: a caliper's end dragged past the image's
+    edge measured empty screen."""
+    rows, cols = shape
+    return min(max(point[0], 0.0), cols - 1.0), min(max(point[1], 0.0), rows - 1.0)
