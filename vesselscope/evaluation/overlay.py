@@ -79,9 +79,8 @@ def colour_label(vessel: Vessel) -> str:
 def vessel_text(vessel: Vessel, track_ids: bool) -> str:
     """A vessel's label, as on screen: "#3 Artery 0.93", "Vein (edges)", or "Vessel (vein?)
     0.93" for a label given with less than SURE_CONFIDENCE."""
-    name = LABEL_NAMES[colour_label(vessel)]
-    if colour_label(vessel) != vessel.label:
-        name += f" ({vessel.label}?)"
+    shown = colour_label(vessel)
+    name = LABEL_NAMES[shown] + ("" if shown == vessel.label else f" ({vessel.label}?)")
     text = f"{name} {evidence(vessel)}"
     return f"#{vessel.track_id} {text}" if track_ids and vessel.track_id is not None else text
 
