@@ -6,8 +6,11 @@ import threading
 import time
 from dataclasses import replace
 
+from PyQt6.QtGui import QColor
+
 from tests.test_gui_support import FakeDetector, make_window
 from vesselscope.gui.hud import badges, display_state, hud_lines
+from vesselscope.gui.theme import STATE_COLOURS
 from vesselscope.sources import open_source
 
 
@@ -121,6 +124,23 @@ def test_a_stale_image_stays_dimmed_until_a_new_one_and_unfreezing_shows_the_new
     later = replace(s.frame, index=newest + 1)
     s.update(frame=later)
     assert view.image.opacity() == 1 and not view._stale_notice()
+
+
+def test_the_state_badge_leaves_the_rulers_zero_readable(qtbot, tmp_path):
+    """QA: with the image filling the view's height, STALLED sat on the ruler's "0 mm"."""
+    window = make_window(qtbot, tmp_path)
+    window.resize(1300, 420)  # wide: the image fills the height, the ruler runs at its right
+    window.open_path("fakelive://60")
+    qtbot.waitUntil(lambda: window.state.stream == "stalled", timeout=5000)
+    view = window.view
+    image = view.mapFromScene(view.image.sceneBoundingRect()).boundingRect()
+    assert image.top() < 40  # the case that overlapped
+    shot = view.viewport().grab().toImage()
+    orange = QColor(STATE_COLOURS["stalled"])
+    badge_columns = [
+        x for x in range(shot.width()) for y in range(10, 30) if shot.pixelColor(x, y) == orange
+    ]
+    assert badge_columns and max(badge_columns) < image.right() + 6  # left of the ruler's line
 
 
 def test_closing_the_window_stops_the_stream(qtbot, tmp_path):

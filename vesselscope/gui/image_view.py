@@ -183,25 +183,29 @@ class ImageView(ZoomPanView):
         painter.save()
         painter.resetTransform()
         bounds = QRectF(self.viewport().rect())
+        scale, badges_right = self.results.text_scale, None
         if not blank:
             image = self.mapFromScene(self.image.sceneBoundingRect()).boundingRect().toRectF()
             frame = self.state.frame
             row = frame.spacing_mm[0] if frame is not None and frame.spacing_mm else None
             depth = self.image.sceneBoundingRect().height()
-            draw_depth_ruler(
+            ruler = draw_depth_ruler(
                 painter,
                 image,
                 depth,
                 "mm" if row else "px",
                 lambda d: self.mapFromScene(QPointF(0, d)).y(),
                 bounds,
-                self.results.text_scale,
+                scale,
             )
+            if ruler is not None and image.top() < bounds.top() + 40 * scale:
+                # the badges end left of the ruler, whose "0 mm" at the top they covered
+                badges_right = ruler - 8
             if notice := self._stale_notice():
                 colour = STATE_COLOURS[display_state(self.state)]
                 draw_notice(painter, image.intersected(bounds), notice, colour)
         shown_badges = [] if blank else badges(self.state)
-        draw_hud(painter, bounds, hud_lines(self.state), shown_badges, self.results.text_scale)
+        draw_hud(painter, bounds, hud_lines(self.state), shown_badges, scale, badges_right)
         painter.restore()
 
 

@@ -34,12 +34,12 @@ def draw_depth_ruler(
     to_screen_y: Callable[[float], float],
     bounds: QRectF,
     scale: float = 1.0,
-) -> None:
+) -> float | None:
     """A vertical ruler beside `image` (screen rect) for depths 0..`depth` in `unit`, its text
-    `scale` times its base size."""
+    `scale` times its base size; the x of its line (None when nothing was drawn)."""
     if depth <= 0 or image.height() <= 0:
-        return
-    x = min(image.right() + 6, bounds.right() - 34 * scale)
+        return None
+    x = min(image.right() + 6, bounds.right() - 46 * scale)  # room for the "0 mm" label
     major, minor = tick_steps(image.height() / depth, scale)
     painter.setPen(QPen(RULER_COLOUR, 1))
     painter.setFont(QFont("DejaVu Sans", round(8 * scale)))
@@ -59,13 +59,19 @@ def draw_depth_ruler(
             text = f"{value:g}" if labelled else f"{value:g} {unit}"
             painter.drawText(QPointF(x + 12, y + 4), text)
             labelled = True
+    return x
 
 
 def draw_hud(
-    painter: QPainter, bounds: QRectF, lines: list[str], badges: list[tuple], scale: float = 1.0
+    painter: QPainter,
+    bounds: QRectF,
+    lines: list[str],
+    badges: list[tuple],
+    scale: float = 1.0,
+    badges_right: float | None = None,
 ) -> None:
-    """Text lines at the top left; (text, colour) badges at the top right, most urgent first;
-    text `scale` times its base size."""
+    """Text lines at the top left; (text, colour) badges at the top right, most urgent first,
+    ending at `badges_right` when given; text `scale` times its base size."""
     font = QFont("DejaVu Sans", round(9 * scale))
     painter.setFont(font)
     metrics = QFontMetricsF(font)
@@ -80,6 +86,8 @@ def draw_hud(
     painter.setFont(bold)
     metrics = QFontMetricsF(bold)
     right = bounds.right() - 10
+    if badges_right is not None:
+        right = min(right, badges_right)
     for text, colour in badges:
         width = metrics.horizontalAdvance(text) + 16
         box = QRectF(right - width, bounds.top() + 10, width, metrics.height() + 6)
