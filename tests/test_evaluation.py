@@ -273,10 +273,23 @@ def test_an_exported_label_has_its_dark_outline_around_its_letters_not_beside_th
     from vesselscope.evaluation.overlay import _label
 
     image = np.full((200, 600, 3), 128, np.uint8)
-    _label(image, "#3 Vessel 1.00", _vessel(100, 100, 10, 10), (40, 190, 255))
+    _label(image, "#3 Vessel 1.00", _vessel(100, 100, 10, 10), (40, 190, 255), [])
     coloured = np.nonzero((image[..., 2] > 160).any(axis=0))[0]
     darkened = np.nonzero((image.max(axis=2) < 100).any(axis=0))[0]
     assert darkened.min() >= coloured.min() - 2 and darkened.max() <= coloured.max() + 2
+
+
+def test_exported_labels_of_vessels_side_by_side_do_not_write_over_each_other():
+    from vesselscope.evaluation.overlay import _label_place, _overlaps
+
+    taken: list = []
+    boxes = []
+    for cx in (100, 112, 124):  # three vessels whose labels would start 12 px apart
+        x, y = _label_place((512, 512), (90, 13), _vessel(cx, 200, 20, 20), taken)
+        boxes.append((x, y - 13, 90, 13))
+        taken.append((x, y - 13, 90, 15))
+    assert not any(_overlaps(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert boxes[0][:2] == (114, 173)  # the first stays beside its outline
 
 
 def test_pixels_taller_than_wide_are_exported_square_so_a_round_vessel_stays_round():

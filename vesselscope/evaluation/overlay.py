@@ -51,10 +51,11 @@ def render_overlay(
     if layers.rejected:
         for candidate in filter(_drawable, result.rejected):
             _ellipse(image, candidate, REJECTED_COLOUR, 1)
+    taken: list[tuple[int, int, int, int]] = []  # the labels' boxes so far
     for vessel in filter(_drawable, result.vessels if layers.vessels else ()):
         colour = COLOURS[colour_label(vessel)]
         _ellipse(image, vessel, colour, thickness + (vessel.state == "detected"))
-        _label(image, vessel_text(vessel, layers.track_ids), vessel, colour)
+        _label(image, vessel_text(vessel, layers.track_ids), vessel, colour, taken)
     return image
 
 
@@ -130,14 +131,45 @@ def _ellipse(image: np.ndarray, e: object, colour: tuple, thickness: int, dashed
         )
 
 
-def _label(image: np.ndarray, text: str, vessel: Vessel, colour: tuple) -> None:
+def _label_place(
+    shape: tuple[int, int],
+    size: tuple[int, int],
+    vessel: Vessel,
+    taken: list[tuple[int, int, int, int]],
+) -> tuple[int, int]:
+    """Where a label of `size` (width, height) starts (x, baseline y): beside the outline, never
+    cut off by the image's edge, and moved down past the labels already drawn that it would
+    cover (two vessels side by side wrote over each other)."""
+    rows, cols = shape
+    width, height = size
+    x = min(max(int(vessel.cx + vessel.a * 0.7), 0), cols - width)
+    y = min(max(int(vessel.cy - vessel.b * 0.7), height), rows - 2)
+    for _ in range(len(taken)):  # each move clears one label; more moves find nothing new
+        hit = next((box for box in taken if _overlaps((x, y - height, width, height), box)), None)
+        if hit is None:
+            break
+        y = min(hit[1] + hit[3] + height + 1, rows - 2)
+    return x, y
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether boxes (x, y, width, height) overlap."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _label(
+    image: np.ndarray,
+    text: str,
+    vessel: Vessel,
+    colour: tuple,
+    taken: list[tuple[int, int, int, int]],
+) -> None:
     # about 13 px tall on a 512 px frame, readable at the size the image is saved
     scale = max(0.4, min(image.shape[:2]) / 900)
     (width, height), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
     width, height = width + 1, height + 1  # the outline's pixel around it
-    # beside the outline, but never cut off by the image's edge
-    x = min(max(int(vessel.cx + vessel.a * 0.7), 0), image.shape[1] - width)
-    y = min(max(int(vessel.cy - vessel.b * 0.7), height), image.shape[0] - 2)
+    x, y = _label_place(image.shape[:2], (width, height), vessel, taken)
+    taken.append((x, y - height, width, height + 2))
     origin = (x, y)
     # A dark outline keeps it legible over bright tissue: the text itself shifted by a pixel
     # each way. Drawn thicker instead, its letters were spaced wider than the coloured ones,
