@@ -25,7 +25,8 @@ class SlowDetector(FakeDetector):
 def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_path):
     window = make_window(qtbot, tmp_path, make_detector=SlowDetector)
     s = window.state
-    window.store.last_folder = str(tmp_path)  # where R records
+    window.store.last_folder = str(tmp_path)  # where files were opened: not where R records
+    window.store.recordings_folder = str(tmp_path / "recordings" / "today")  # made by R
     window.open_path("fakelive://80")
     qtbot.waitUntil(lambda: s.stream == "live" and s.frame is not None, timeout=5000)
     assert display_state(s) == "live" and window.status.badge.text() == "● LIVE"
@@ -66,7 +67,8 @@ def test_live_stream_state_drops_freeze_cine_buffer_and_recording(qtbot, tmp_pat
     window.actions["freeze"].trigger()
     window.actions["record"].trigger()
     qtbot.waitUntil(lambda: s.recording is None, timeout=5000)
-    (recorded,) = tmp_path.glob("vesselscope-recording-*.mhd")
+    assert not list(tmp_path.glob("*.mhd"))
+    (recorded,) = (tmp_path / "recordings" / "today").glob("vesselscope-recording-*.mhd")
     assert window.status.message.text() == f"Recording stopped: saved to {recorded}"
     with open_source(recorded) as source:
         values = [int(frame.pixels[0, 0]) for frame in source]
@@ -79,7 +81,7 @@ def test_a_recording_goes_on_in_another_file_when_the_image_size_changes(qtbot, 
     after it was kept. Each change starts NAME-2.mhd, NAME-3.mhd... (not NAME-2-2.mhd)."""
     window = make_window(qtbot, tmp_path, make_detector=SlowDetector)
     s = window.state
-    window.store.last_folder = str(tmp_path)
+    window.store.recordings_folder = str(tmp_path)
     window.open_path("fakelive://120?resize=40,80")
     qtbot.waitUntil(lambda: s.frame is not None, timeout=5000)
     window.actions["record"].trigger()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from PyQt6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
-from PyQt6.QtWidgets import QDockWidget
+from PyQt6.QtWidgets import QDockWidget, QFileDialog
 
 from tests.test_gui_support import (
     FakeDetector,
@@ -221,6 +222,24 @@ def test_settings_and_recent_files_persist(qtbot, tmp_path, cine):
     assert [a.text() for a in again.recent_menu.actions()] == [str(cine)]
     settings = QSettings(str(tmp_path / "viewer.ini"), QSettings.Format.IniFormat)
     assert settings.value("preset") == "femoral"
+
+
+def test_streams_are_recorded_into_a_chosen_folder_remembered_not_the_last_opened(
+    qtbot, tmp_path, cine, monkeypatch
+):
+    """R used to record into the folder a file was last opened from: the home folder on a
+    first run, or a dataset's folder."""
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, cine)
+    default = Path(window.store.recordings_folder)
+    assert default.name == "VesselScope recordings" and default != tmp_path
+    chosen = tmp_path / "exam 12"
+    chosen.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(chosen))
+    window.actions["recordings_folder"].trigger()
+    assert window.status.message.text() == f"Streams are recorded into {chosen}"
+    window.close()
+    assert make_window(qtbot, tmp_path).store.recordings_folder == str(chosen)
 
 
 def test_demo_button_and_drag_and_drop_open_sources(qtbot, tmp_path, cine, monkeypatch):

@@ -26,6 +26,7 @@ ACTIONS: dict[str, tuple[str, str, str, bool]] = {
     "-play1": ("&Playback", "", "", False),
     "freeze": ("&Playback", "&Freeze / unfreeze", "F", True),
     "record": ("&Playback", "&Record stream", "R", True),
+    "recordings_folder": ("&Playback", "Recordings f&older…", "", False),
     "fit": ("&View", "&Fit image to window", "Ctrl+0", False),
     "zoom_in": ("&View", "Zoom &in", "Ctrl+=", False),
     "zoom_out": ("&View", "Zoom &out", "Ctrl+-", False),

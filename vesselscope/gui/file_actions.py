@@ -144,6 +144,14 @@ class FileActions(QObject):
             return f" (preset {before} again, after the demo's {demo})"
         return ""
 
+    def choose_recordings_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self.window, "Record streams into", self.store.recordings_folder
+        )
+        if folder:
+            self.store.recordings_folder = folder
+            self.window.status.say(f"Streams are recorded into {folder}")
+
     def spacing_dialog(self) -> None:
         if self.state.source is None:
             return

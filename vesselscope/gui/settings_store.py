@@ -1,7 +1,8 @@
 """SettingsStore: what the viewer remembers between runs, through QSettings.
 
 Preset, threshold, model, overlay toggles, speed and loop are written as soon as they change
-(a crash loses nothing); the last folder and the recent files when a file is opened. Values
+(a crash loses nothing); the last folder and the recent files when a file is opened; the
+recordings folder when it is chosen. Values
 read back are checked: a settings file edited by hand, or written by an older version, cannot
 put the viewer into a state it does not know.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import QSettings
+from PyQt6.QtCore import QSettings, QStandardPaths
 
 from vesselscope.candidates import PRESETS
 from vesselscope.gui.state import ViewerState
@@ -60,6 +61,17 @@ class SettingsStore:
     def last_folder(self, folder: str) -> None:
         self.settings.setValue("last_folder", folder)
 
+    @property
+    def recordings_folder(self) -> str:
+        """Where R records a live stream: one known place, chosen under Playback, not whichever
+        folder a file was last opened from (that was the home folder on a first run, and could
+        be a read-only dataset's)."""
+        return self.settings.value("recordings_folder", "", type=str) or default_recordings_folder()
+
+    @recordings_folder.setter
+    def recordings_folder(self, folder: str) -> None:
+        self.settings.setValue("recordings_folder", folder)
+
     def recent(self) -> list[str]:
         return [p for p in self.settings.value("recent", [], type=list) if isinstance(p, str)]
 
@@ -70,3 +82,10 @@ class SettingsStore:
         if "://" not in path:
             folder = Path(path) if Path(path).is_dir() else Path(path).parent
             self.last_folder = str(folder)
+
+
+def default_recordings_folder() -> str:
+    """"VesselScope recordings" in the user's documents folder (the home folder where the
+    platform names none); created by the first recording."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return str(Path(documents or Path.home()) / "VesselScope recordings")

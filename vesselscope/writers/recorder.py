@@ -61,6 +61,7 @@ class SequenceRecorder:
         self._last_header = -math.inf  # the first frame always writes the header
         try:
             # A header left by an earlier recording would describe the .raw truncated below.
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # e.g. a first recordings folder
             self.path.unlink(missing_ok=True)
             # Held open until close(): reopening per frame would cost more than the write.
             self._raw = open(self._raw_path, "wb")  # noqa: SIM115
