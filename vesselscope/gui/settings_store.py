@@ -85,7 +85,7 @@ class SettingsStore:
 
 
 def default_recordings_folder() -> str:
-    """"VesselScope recordings" in the user's documents folder (the home folder where the
+    """A "VesselScope recordings" folder in the user's documents folder (the home folder where the
     platform names none); created by the first recording."""
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return str(Path(documents or Path.home()) / "VesselScope recordings")
