@@ -12,6 +12,7 @@ from vesselscope.annotations import load_annotations
 from vesselscope.gui.annotation_items import AnnotationItem
 from vesselscope.gui.calipers import Caliper, caliper_names
 from vesselscope.gui.hud import hud_lines
+from vesselscope.gui.overlay_items import LabelItem
 
 
 def test_caliper_readings_follow_row_and_column_spacing():
@@ -79,6 +80,25 @@ def test_a_caliper_dragged_past_the_image_ends_at_its_edge(qtbot, tmp_path):
     drag(window.view, (10, 20), (90, 20))  # 26 pixels past the right edge
     (caliper,) = window.state.calipers
     assert caliper.end == (63.0, 20.0) and caliper.length == pytest.approx(53 * 0.5)
+
+
+def test_a_reading_near_the_right_edge_stays_over_the_image_clear_of_the_depth_ruler(
+    qtbot, tmp_path
+):
+    """The distance reading sat right of the line's middle, over the ruler's numbers beside
+    the image when the line was near its right edge."""
+    window = make_window(qtbot, tmp_path)
+    open_and_wait(qtbot, window, write_test_cine(tmp_path))  # 64 x 48 pixels
+    view = window.view
+    window.actions["tool_distance"].trigger()
+    drag(view, (58, 5), (58, 40))
+    drag(view, (6, 5), (6, 40))
+    image = view.mapFromScene(view.image.sceneBoundingRect()).boundingRect()
+    labels = [i for i in view.calipers.childItems() if isinstance(i, LabelItem)]
+    boxes = [i.deviceTransform(view.viewportTransform()).mapRect(i.boundingRect()) for i in labels]
+    assert len(boxes) == 2
+    for box in boxes:
+        assert image.left() <= box.left() and box.right() <= image.right()
 
 
 def test_measuring_a_live_stream_freezes_it(qtbot, tmp_path):

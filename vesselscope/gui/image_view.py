@@ -141,7 +141,7 @@ class ImageView(ZoomPanView):
         self.calipers.clear()
         frame = self.state.frame
         if frame is not None:
-            draw_calipers(self.calipers, self.state.calipers, frame.index)
+            draw_calipers(self.calipers, self.state.calipers, frame.index, frame.shape[1])
 
     def _draw_annotations(self) -> None:
         self.annotations.clear()

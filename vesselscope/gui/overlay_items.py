@@ -77,8 +77,8 @@ class Marker(QGraphicsItem):
 class LabelItem(QGraphicsItem):
     """Text on a dark rounded box, readable over bright tissue; fixed screen size.
 
-    The item's position is the point labelled: the box sits just above it, just right of it
-    (centred vertically) or just below it, as `place` says.
+    The item's position is the point labelled: the box sits just above it, just right or left
+    of it (centred vertically) or just below it, as `place` says.
     """
 
     def __init__(
@@ -94,6 +94,8 @@ class LabelItem(QGraphicsItem):
         height = QFontMetricsF(self._font).height() + 4
         if place == "right":
             self._box = QRectF(10, -height / 2, width, height)
+        elif place == "left":
+            self._box = QRectF(-10 - width, -height / 2, width, height)
         elif place == "below":
             self._box = QRectF(-width / 2, 4, width, height)
         else:
