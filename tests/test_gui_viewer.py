@@ -24,6 +24,7 @@ from vesselscope.detection.results import Vessel
 from vesselscope.evaluation.overlay import colour_label, vessel_text
 from vesselscope.gui.hud import hud_lines
 from vesselscope.gui.overlay_items import LabelItem
+from vesselscope.simulator import write_simulation
 
 KEYS = {"play": "Space", "step_back": "Left", "step_forward": "Right", "freeze": "F", "record": "R"}
 
@@ -56,6 +57,32 @@ def test_start_page_until_a_generated_cine_opens_with_real_detection(qtbot, tmp_
     assert (rect.width(), rect.height()) == pytest.approx((32.0, 24.0))
     assert window.state.stats.timings_ms["total"] > 0
     assert "Frame 1 / 12" in window.cine.position.text()
+
+
+def test_a_looping_cine_numbers_its_vessels_as_on_its_first_pass(qtbot, tmp_path):
+    """Each pass of a loop rebuilt the tracks with new numbers: the demo's two vessels were #5
+    and #6 on its third pass, while a replay or an export of it numbers them #1 and #2."""
+    cine, _ = write_simulation(
+        tmp_path / "sim.mha", "femoral", frames=8, seed=1, size=(192, 192), fps=10.0
+    )
+    window = make_window(qtbot, tmp_path, make_detector=Detector)
+    open_and_wait(qtbot, window, cine)
+    s, shown = window.state, []
+
+    def note(name: str) -> None:
+        if name == "result" and s.result is not None:
+            shown.append((s.result.frame_index, {v.track_id for v in s.result.vessels}))
+
+    s.subscribe(note)
+
+    def wraps() -> list[int]:  # where each pass after the first begins
+        return [k for k in range(1, len(shown)) if shown[k][0] < shown[k - 1][0]]
+
+    window.actions["play"].trigger()
+    qtbot.waitUntil(lambda: len(wraps()) >= 2, timeout=20_000)
+    first_pass = set().union(*(ids for _, ids in shown[: wraps()[0]]))
+    assert first_pass == {1, 2}
+    assert all(ids <= first_pass for _, ids in shown)
 
 
 def test_play_to_the_end_step_and_scrub(qtbot, tmp_path, cine):

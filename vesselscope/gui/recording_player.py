@@ -113,8 +113,11 @@ class RecordingPlayer:
             else:
                 # A jump: tracks from another moment would mislead, and new ones are shown only
                 # once confirmed over a few frames, so rebuild them from the frames just before.
-                self.session.reset_tracks()
                 start = max(0, index - self.session.track_warmup())
+                # Rebuilt from the first frame (the cine looped, or was rewound), they are
+                # numbered from #1 again, as on the first pass and in a replay or an export:
+                # looping, the demo's two vessels had become #5 and #6 by its third pass.
+                self.session.reset_tracks(renumber=start == 0)
             for earlier in range(start, index):
                 try:
                     self.session.detect(self.source[earlier])

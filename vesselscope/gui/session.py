@@ -188,9 +188,9 @@ class Session:
         self._report_detector()
         return False
 
-    def reset_tracks(self) -> None:
+    def reset_tracks(self, renumber: bool = False) -> None:
         if self.detector is not None:
-            self.detector.reset()
+            self.detector.reset(renumber)
 
     def track_warmup(self) -> int:
         """Frames the tracker must see before a vessel is confirmed and shown."""
