@@ -17,7 +17,10 @@ from pathlib import Path
 
 from vesselscope.simulator.cine import SIMULATOR_VERSION, truth_path, write_simulation
 
-DEMO = {"preset": "femoral", "frames": 60, "seed": 7, "size": [512, 512], "spacing_mm": 0.075}
+# 5 s, the length of the evaluation cines: artery and vein are told apart by their pulse over at
+# least 1.5 s of a track, and a looping cine starts its tracks again on each pass, so a 2 s demo
+# (60 frames, until 2026-11-26) never showed a label that was not asked ("Vessel (vein?)").
+DEMO = {"preset": "femoral", "frames": 150, "seed": 7, "size": [512, 512], "spacing_mm": 0.075}
 DEMO_NAME = "demo-femoral.mha"
 
 
@@ -28,7 +31,7 @@ def cache_dir() -> Path:
 
 
 def demo_cine_path() -> Path:
-    """Path of the demo cine (.mha, femoral, 60 frames); its truth file is truth_path() of it."""
+    """Path of the demo cine (.mha, femoral, 150 frames); its truth file is truth_path() of it."""
     folder = cache_dir()
     cine = folder / DEMO_NAME
     stamp = folder / (DEMO_NAME + ".json")
