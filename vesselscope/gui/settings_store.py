@@ -2,9 +2,8 @@
 
 Preset, threshold, model, overlay toggles, speed and loop are written as soon as they change
 (a crash loses nothing); the last folder and the recent files when a file is opened; the
-recordings folder when it is chosen. Values
-read back are checked: a settings file edited by hand, or written by an older version, cannot
-put the viewer into a state it does not know.
+recordings folder when it is chosen. Values read back are checked: a settings file edited by
+hand, or written by an older version, cannot put the viewer into a state it does not know.
 """
 
 from __future__ import annotations
@@ -85,7 +84,7 @@ class SettingsStore:
 
 
 def default_recordings_folder() -> str:
-    """A "VesselScope recordings" folder in the user's documents folder (the home folder where the
-    platform names none); created by the first recording."""
+    """A "VesselScope recordings" folder in the user's documents folder (the home folder where
+    the platform names none); created by the first recording."""
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return str(Path(documents or Path.home()) / "VesselScope recordings")
