@@ -5,6 +5,7 @@ import pytest
 
 from vesselscope import open_source
 from vesselscope.cli import main
+from vesselscope.simulator.demo import DEMO
 
 
 def test_info_without_a_source_describes_the_built_in_demo_cine(tmp_path, monkeypatch, capsys):
@@ -12,7 +13,7 @@ def test_info_without_a_source_describes_the_built_in_demo_cine(tmp_path, monkey
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "demo-femoral.mha (MetaImageSource)" in out
-    assert "frames:    60" in out and "0.0750 x 0.0750 mm" in out
+    assert f"frames:    {DEMO['frames']}" in out and "0.0750 x 0.0750 mm" in out
 
 
 def test_convert_re_encodes_and_keeps_pixels_spacing_and_timing(tmp_path, capsys):
@@ -34,7 +35,7 @@ def test_demo_without_a_display_replays_the_demo_cine_headless(tmp_path, monkeyp
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     assert "no display: replaying the demo cine" in out
-    assert "replayed 60 frames" in out and "vessels per frame" in out
+    assert f"replayed {DEMO['frames']} frames" in out and "vessels per frame" in out
 
 
 @pytest.mark.parametrize(
