@@ -9,7 +9,7 @@ On simulated cines this cut the median radius error from 0.42 to 0.13 mm and the
 from 0.35 to 0.26 mm; moving the centre at full resolution too made it worse (strong
 neighbouring echoes pull it). Tried again with capped edge steps, it cut the median centre
 error of simulated arteries (0.20 -> 0.07 mm, femoral) but cost top-10 recall on usgra-seg
-(see the README).
+(docs/detection-measurements.md).
 Fitness and wall contrast stay those of the search, measured at the winner's own scale.
 """
 
